@@ -1,0 +1,44 @@
+# The two commands of the README:
+#   make preview   set up .venv, render + validate + summarise the `dev` stack offline
+#   make test      set up .venv (and promtool when possible), run every test
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.infermon-installed
+STACK  ?= dev
+OUT    ?= out
+
+.PHONY: setup preview render test promtool docs bench lock clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+promtool:
+	@sh scripts/ensure-promtool.sh
+
+preview: setup promtool
+	$(VENV)/bin/infermon render --stack $(STACK)
+
+render: setup
+	$(VENV)/bin/infermon render --stack $(STACK) --out $(OUT)/$(STACK)
+
+test: setup promtool
+	$(PY) -m pytest -q
+
+docs: setup
+	$(VENV)/bin/infermon docs
+
+bench: setup
+	$(PY) benchmarks/render_scale.py
+
+lock: setup
+	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip freeze --exclude-editable | sed '1i # Exact pins of everything infermon installs; regenerate with `make lock`.' > requirements.txt
+
+clean:
+	rm -rf $(OUT) .pytest_cache

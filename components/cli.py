@@ -1,0 +1,95 @@
+"""The ``infermon`` command (also ``python -m components``).
+
+Exit codes: 0 success; 2 invalid configuration (nothing written); 1 any other failure,
+including rendered output that fails validation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional
+
+from .config import ConfigError
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def _stacks(arg: str, root: Optional[Path]) -> list[str]:
+    from .render.stackfile import available_stacks
+
+    return available_stacks(root) if arg == "all" else [arg]
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .render import render, stackfile
+    from .render.summary import render_summary
+
+    root = Path(args.project_dir) if args.project_dir else None
+    stacks = _stacks(args.stack, root)
+    multi = len(stacks) > 1
+    # validate every stack before writing anything
+    rendered = []
+    for stack in stacks:
+        print(f"infermon: rendering stack '{stack}'…", file=sys.stderr)
+        try:
+            rendered.append(render.build(stack, root))
+        except (ConfigError, stackfile.StackFileError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            print("nothing was written.", file=sys.stderr)
+            return EXIT_INVALID
+    status = EXIT_OK
+    for r in rendered:
+        base = Path(args.out) if args.out else Path("out")
+        out_dir = base / r.stack if (multi or not args.out) else base
+        render.write(r, out_dir)
+        print(render_summary(r, out_dir))
+        if not r.ok:
+            status = EXIT_FAILED
+    if status != EXIT_OK:
+        print("error: rendered output failed validation (see ✗ above)", file=sys.stderr)
+    return status
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from .config.reference import reference_markdown
+
+    text = reference_markdown()
+    path = Path(args.out)
+    if args.check:
+        if not path.is_file() or path.read_text() != text:
+            print(f"error: {path} is out of date; run `infermon docs`", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"{path} is up to date")
+        return EXIT_OK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="infermon", description="Observability of an ML inference fleet, declared with Pulumi.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("render", help="render a stack offline under the Pulumi mock engine, write and validate the output")
+    r.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml) or 'all' (default: dev)")
+    r.add_argument("--out", default=None, help="output directory (default: out/<stack>; with --stack all, DIR/<stack>)")
+    r.add_argument("--project-dir", default=None, help="directory holding stacks/ (default: this checkout)")
+    r.set_defaults(func=cmd_render)
+
+    d = sub.add_parser("docs", help="generate the config reference from the typed model")
+    d.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "config-reference.md"))
+    d.add_argument("--check", action="store_true", help="fail when the file is not up to date")
+    d.set_defaults(func=cmd_docs)
+    return p
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,456 @@
+"""Reading and validating the ``infermon:`` namespace.
+
+Two sources feed the same ``parse``: the Pulumi runtime (``from_pulumi``, used by
+``pulumi preview/up`` and by the offline render, which sets the runtime config under
+mocks) and nothing else. Validation is complete before any resource is registered:
+``parse`` either returns a config or raises ``ConfigError`` with every problem found,
+each naming its dotted path, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional, Union
+
+from pydantic import BaseModel, ValidationError
+
+from ..gpu import dcgm_fields
+from . import model as m
+
+NAMESPACE = "infermon"
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ConfigError(Exception):
+    """Invalid configuration: every issue found, in path order."""
+
+    def __init__(self, issues: Iterable[ConfigIssue], stack: str = ""):
+        self.issues = sorted(set(issues), key=lambda i: (i.path, i.message))
+        self.stack = stack
+        where = f" in stack '{stack}'" if stack else ""
+        lines = [f"invalid infermon configuration{where} ({len(self.issues)} problem{'s' if len(self.issues) != 1 else ''}):"]
+        lines += [f"  - {i}" for i in self.issues]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    path: str
+    """Dotted path of the field that references the secret."""
+    key: str
+    """Top-level config key holding the secret."""
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: m.InfermonConfig
+    stack: str
+    environment: str
+    secret_refs: tuple[SecretRef, ...] = field(default_factory=tuple)
+
+    @property
+    def secret_keys(self) -> list[str]:
+        return sorted({r.key for r in self.secret_refs})
+
+
+# --- path helpers ---------------------------------------------------------------------
+
+
+def _fmt_path(parts: Iterable[Union[str, int]]) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        elif any(c in p for c in "./ "):
+            out += f'["{p}"]'
+        else:
+            out += ("." if out else "") + p
+    return out
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated/Optional to the interesting type."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        if origin in (Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            if models:
+                tp = models[0]
+                continue
+            if len(args) == 1:
+                tp = args[0]
+                continue
+        return tp
+
+
+def _aliases(cls: type[BaseModel]) -> dict[str, str]:
+    """alias -> python field name."""
+    return {(f.alias or name): name for name, f in cls.model_fields.items()}
+
+
+def _walk(loc: tuple, root: type[BaseModel] = m.InfermonConfig) -> tuple[list[Union[str, int]], Optional[type[BaseModel]]]:
+    """Turn a pydantic error location into user path parts, dropping union/validator tags.
+
+    Returns the path parts and the model class that owns the last key (for suggestions).
+    """
+    parts: list[Union[str, int]] = []
+    tp: Any = root
+    owner: Optional[type[BaseModel]] = None
+    for item in loc:
+        tp = _unwrap(tp)
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            owner = tp
+            aliases = _aliases(tp)
+            parts.append(item)
+            if item in aliases:
+                tp = tp.model_fields[aliases[item]].annotation
+            else:
+                tp = None
+            continue
+        if origin is list and isinstance(item, int):
+            parts.append(item)
+            tp = typing.get_args(tp)[0]
+            continue
+        if origin is dict and isinstance(item, str):
+            parts.append(item)
+            tp = typing.get_args(tp)[1]
+            continue
+        break  # a union member tag or validator name: not part of the user's path
+    return parts, owner
+
+
+PATTERN_TEXT = {
+    m.DNS_LABEL: "a valid Kubernetes name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)",
+    r"^([0-9]+(ms|s|m|h|d|w|y))+$": "a Prometheus duration such as 30s, 5m, 15d",
+    r"^[0-9]+(\.[0-9]+)?(B|KB|MB|GB|TB|PB|EB|KiB|MiB|GiB|TiB|PiB|EiB)$": "a size such as 50GiB",
+    r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$": "a Kubernetes quantity such as 500m, 2, 4Gi",
+    r"^[A-Za-z][A-Za-z0-9_-]*$": "the name of a config key (letters, digits, '_' and '-', starting with a letter) set with `pulumi config set --secret`",
+    r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$": "a valid Kubernetes label value (letters, digits, '-', '_', '.', at most 63 characters)",
+    r"^[a-zA-Z_:][a-zA-Z0-9_:]*$": "a metric name prefix (letters, digits, '_' and ':')",
+    r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$": "a host:port target such as triton.serving.svc.cluster.local:8002",
+    r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$": "a host name without scheme or path",
+    r"^/[A-Za-z0-9/_.~%-]*$": "an absolute URL path such as /metrics",
+    r"^https?://[^\s]+$": "an http:// or https:// URL",
+    r"^DCGM_FI_[A-Z0-9_]+$": "a DCGM field name such as DCGM_FI_DEV_GPU_UTIL",
+}
+
+TYPE_TEXT = {
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "a mapping of keys to values",
+    "list_type": "a list",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _message(err: dict, owner: Optional[type[BaseModel]]) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx", {})
+    value = err.get("input")
+    if kind == "literal_error":
+        allowed = ctx.get("expected", "").replace("'", "").replace(" or ", ", ")
+        return f"{_show(value)} is not one of {allowed}"
+    if kind == "extra_forbidden":
+        key = err["loc"][-1]
+        allowed = sorted(_aliases(owner)) if owner else []
+        return _unknown_key(str(key), allowed)
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "string_pattern_mismatch":
+        want = PATTERN_TEXT.get(ctx.get("pattern", ""), f"matching {ctx.get('pattern')}")
+        return f"{_show(value)} is not {want}"
+    if kind == "string_too_long":
+        return f"{_show(value)} is too long (at most {ctx.get('max_length')} characters)"
+    if kind == "string_too_short":
+        return f"{_show(value)} is too short (at least {ctx.get('min_length')} characters)"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{_show(value)} is out of range: must be at least {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"{_show(value)} is out of range: must be at most {ctx.get('le', ctx.get('lt'))}"
+    if kind in TYPE_TEXT:
+        return f"{_show(value)} is not {TYPE_TEXT[kind]}"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
+    return f"{_show(value)}: {err['msg']}"
+
+
+def _unknown_key(key: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"unknown key '{key}'{hint} (allowed: {', '.join(allowed)})"
+
+
+def _pydantic_issues(exc: ValidationError) -> list[ConfigIssue]:
+    by_path: dict[str, list[str]] = {}
+    for err in exc.errors():
+        parts, owner = _walk(tuple(err["loc"]))
+        msg = _message(err, owner)
+        by_path.setdefault(_fmt_path(parts), []).append(msg)
+    issues = []
+    for path, msgs in by_path.items():
+        unique = list(dict.fromkeys(msgs))
+        if len(unique) > 1:
+            # a union (e.g. port: number or name): one sentence naming every accepted form
+            head = unique[0].split(" is not ")[0]
+            if all(u.startswith(head + " is not ") for u in unique):
+                unique = [head + " is not " + ", nor ".join(u[len(head) + 8:] for u in unique)]
+        issues.append(ConfigIssue(path, " or ".join(unique)))
+    return issues
+
+
+# --- semantic (cross-field) checks ------------------------------------------------------
+
+
+def _duplicates(items: list[Any], what: str, path: str) -> list[ConfigIssue]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, item in enumerate(items):
+        if item.name in seen:
+            out.append(ConfigIssue(f"{path}[{i}].name", f"duplicate {what} name '{item.name}' (also {path}[{seen[item.name]}])"))
+        else:
+            seen[item.name] = i
+    return out
+
+
+def secret_refs(cfg: m.InfermonConfig) -> list[SecretRef]:
+    """Every field that names a secret config key, with its path."""
+    refs: list[SecretRef] = []
+
+    def visit(obj: Any, parts: list[Union[str, int]]) -> None:
+        if isinstance(obj, BaseModel):
+            for name, f in type(obj).model_fields.items():
+                value = getattr(obj, name)
+                alias = f.alias or name
+                is_secret_field = alias.endswith("Secret") or (isinstance(obj, m.Receiver) and name == "secret")
+                if is_secret_field and isinstance(value, str):
+                    refs.append(SecretRef(_fmt_path(parts + [alias]), value))
+                else:
+                    visit(value, parts + [alias])
+        elif isinstance(obj, list):
+            for i, v in enumerate(obj):
+                visit(v, parts + [i])
+
+    visit(cfg, [])
+    return refs
+
+
+EXPORTER_ONLY = ("profiling", "extra_counters", "gpu_id_type", "image", "tolerations")
+
+
+def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
+    add = lambda path, msg: issues.append(ConfigIssue(path, msg))  # noqa: E731
+
+    issues += _duplicates(cfg.inference, "inference service", "inference")
+    issues += _duplicates(cfg.endpoints, "endpoint", "endpoints")
+    issues += _duplicates(cfg.gpu_pools, "GPU pool", "gpuPools")
+    issues += _duplicates(cfg.prometheus.remote_write, "remote write", "prometheus.remoteWrite")
+    issues += _duplicates(cfg.alertmanager.receivers, "receiver", "alertmanager.receivers")
+
+    service_names = {s.name: f"inference[{i}]" for i, s in enumerate(cfg.inference)}
+    for i, e in enumerate(cfg.endpoints):
+        if e.name in service_names:
+            add(f"endpoints[{i}].name", f"'{e.name}' is already an inference service name ({service_names[e.name]}); the two would share a service label")
+
+    for i, s in enumerate(cfg.inference):
+        p = f"inference[{i}]"
+        if not s.selector and not s.static_targets:
+            add(p, f"service '{s.name}' (kind {s.kind}) has no way to be found: set selector and namespace for in-cluster discovery, or staticTargets")
+        if s.selector and s.static_targets:
+            add(f"{p}.staticTargets", "set either selector (in-cluster discovery) or staticTargets, not both: the service would be scraped twice")
+        if s.selector and not s.namespace:
+            add(f"{p}.namespace", f"required with selector: the namespace service '{s.name}' runs in")
+        if s.static_targets and s.namespace is None and "monitor" in s.model_fields_set:
+            add(f"{p}.monitor", "only applies to in-cluster discovery (selector), not to staticTargets")
+        if s.selector and s.port is None and s.kind not in m.DEFAULT_PORTS:
+            add(f"{p}.port", f"required for kind {s.kind}: infermon knows no default metrics port for it")
+
+    for i, e in enumerate(cfg.endpoints):
+        p = f"endpoints[{i}]"
+        if e.kind == "databricks":
+            if not e.endpoints:
+                add(f"{p}.endpoints", "required for kind databricks: list the serving endpoint names to scrape")
+            if e.token_secret is None:
+                add(f"{p}.tokenSecret", "required for kind databricks: the metrics export API needs a bearer token")
+            if e.scheme != "https":
+                add(f"{p}.scheme", f"'{e.scheme}' is not allowed for kind databricks: only https")
+            if "path" in e.model_fields_set:
+                add(f"{p}.path", "not used for kind databricks (the path is /api/2.0/serving-endpoints/<name>/metrics)")
+        elif e.endpoints:
+            add(f"{p}.endpoints", f"only for kind databricks, not {e.kind}")
+
+    for i, pool in enumerate(cfg.gpu_pools):
+        p = f"gpuPools[{i}]"
+        if pool.mode == "gpu-operator":
+            for name in EXPORTER_ONLY:
+                if name in pool.model_fields_set:
+                    alias = m.GpuPool.model_fields[name].alias
+                    add(f"{p}.{alias}", "is an exporter-mode setting; in gpu-operator mode configure it in the GPU Operator's ClusterPolicy (dcgmExporter) instead")
+        else:
+            if not pool.node_selector:
+                add(f"{p}.nodeSelector", "required in exporter mode: without it the exporter DaemonSet lands on nodes without GPUs")
+            if "gpu_operator_namespace" in pool.model_fields_set:
+                add(f"{p}.gpuOperatorNamespace", "only applies in gpu-operator mode")
+        for j, name in enumerate(pool.extra_counters):
+            if name not in dcgm_fields.KNOWN:
+                close = difflib.get_close_matches(name, list(dcgm_fields.KNOWN), n=1, cutoff=0.7)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                add(f"{p}.extraCounters[{j}]", f"'{name}' is not a DCGM field the exporter knows{hint}")
+            elif name.startswith("DCGM_FI_PROF_") and not pool.profiling:
+                add(f"{p}.extraCounters[{j}]", f"'{name}' is a profiling field: set profiling: true on this pool")
+        for j, t in enumerate(pool.tolerations):
+            tp = f"{p}.tolerations[{j}]"
+            if t.operator == "Exists" and t.value is not None:
+                add(f"{tp}.value", f"{t.value!r} is not allowed with operator Exists (it matches any value)")
+            if t.operator == "Equal" and t.key is None:
+                add(f"{tp}.key", "required with operator Equal")
+
+    rw = cfg.prometheus.remote_write
+    for i, r in enumerate(rw):
+        p = f"prometheus.remoteWrite[{i}]"
+        if r.basic_auth and r.bearer_token_secret:
+            add(p, "set basicAuth or bearerTokenSecret, not both")
+        for h in r.headers:
+            if h.lower() in ("authorization", "x-api-key", "api-key", "x-auth-token"):
+                add(f"{p}.headers.{h}", "credentials must not be plain headers: use bearerTokenSecret or basicAuth")
+
+    am = cfg.alertmanager
+    names = [r.name for r in am.receivers]
+    if am.default_receiver and am.default_receiver not in names:
+        add("alertmanager.defaultReceiver", f"'{am.default_receiver}' is not one of the receivers ({', '.join(names) or 'none defined'})")
+    for i, route in enumerate(am.routes):
+        if route.receiver not in names:
+            add(f"alertmanager.routes[{i}].receiver", f"'{route.receiver}' is not one of the receivers ({', '.join(names) or 'none defined'})")
+    for i, r in enumerate(am.receivers):
+        if r.channel is not None and r.type != "slack":
+            add(f"alertmanager.receivers[{i}].channel", f"only for type slack, not {r.type}")
+    if not am.enabled and (am.receivers or am.routes):
+        add("alertmanager.enabled", "is false but receivers or routes are configured")
+
+    g = cfg.grafana
+    if g.delivery == "api":
+        if not g.url:
+            add("grafana.url", "required with delivery: api")
+        if not g.auth_secret:
+            add("grafana.authSecret", "required with delivery: api")
+    if g.delivery == "sidecar" and not g.enabled:
+        add("grafana.delivery", "'sidecar' needs the chart's Grafana (grafana.enabled: true); use 'api' for an existing Grafana")
+    return issues
+
+
+# --- entry points -------------------------------------------------------------------------
+
+
+def _decode(value: Any) -> Any:
+    """Pulumi hands structured config to programs as JSON strings."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def parse(raw: dict[str, Any], secret_keys: Iterable[str], stack: str) -> LoadedConfig:
+    """Validate the ``infermon:`` namespace.
+
+    ``raw`` maps the keys without the ``infermon:`` prefix to their values (JSON strings or
+    already-decoded objects); ``secret_keys`` are the keys Pulumi marks secret.
+    """
+    secret_keys = set(secret_keys)
+    raw = {k: _decode(v) for k, v in raw.items()}
+    model_keys = set(_aliases(m.InfermonConfig))
+    data = {k: v for k, v in raw.items() if k in model_keys}
+
+    try:
+        cfg = m.InfermonConfig.model_validate(data)
+    except ValidationError as exc:
+        issues = _pydantic_issues(exc)
+        # unknown top-level keys are reported even when the model itself did not validate
+        issues += [ConfigIssue(k, _unknown_key(k, sorted(model_keys))) for k in raw if k not in model_keys and k not in secret_keys]
+        raise ConfigError(issues, stack) from None
+
+    issues = _semantic_issues(cfg)
+    refs = secret_refs(cfg)
+    referenced = {r.key for r in refs}
+    for k in sorted(raw):
+        if k in model_keys:
+            if k in secret_keys:
+                issues.append(ConfigIssue(k, f"'{NAMESPACE}:{k}' holds a secret inside it; keep each secret in its own key (`pulumi config set --secret <name> …`) and reference it by name from a *Secret field"))
+            continue
+        if k not in referenced:
+            choices = sorted(model_keys | referenced)
+            issues.append(ConfigIssue(k, _unknown_key(k, choices) + (" — a secret key must be referenced by a *Secret field" if k in secret_keys else "")))
+    for ref in refs:
+        if ref.key in model_keys:
+            issues.append(ConfigIssue(ref.path, f"'{ref.key}' is a reserved key name; pick another name for the secret"))
+        elif ref.key not in raw:
+            unset = [k for k in raw if k not in model_keys and k not in referenced]
+            close = difflib.get_close_matches(ref.key, unset, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            issues.append(ConfigIssue(ref.path, f"secret '{ref.key}' is not set{hint} (run `pulumi config set --secret {ref.key} …`)"))
+        elif ref.key not in secret_keys:
+            issues.append(ConfigIssue(ref.path, f"'{NAMESPACE}:{ref.key}' is set in plaintext; secrets must be set with `pulumi config set --secret {ref.key} …`"))
+        elif not isinstance(raw[ref.key], str) or not raw[ref.key]:
+            issues.append(ConfigIssue(ref.path, f"secret '{ref.key}' must be a non-empty string"))
+    if issues:
+        raise ConfigError(issues, stack)
+    environment = cfg.cluster.environment or stack
+    return LoadedConfig(cfg, stack, environment, tuple(refs))
+
+
+def from_pulumi() -> LoadedConfig:
+    """Read the namespace from the Pulumi runtime (the real engine, or the mock engine in a render)."""
+    import pulumi
+    from pulumi.runtime import config as rc
+
+    prefix = f"{NAMESPACE}:"
+    all_cfg: dict[str, Any] = {}
+    all_cfg.update(rc.get_config_env())
+    all_cfg.update(rc.CONFIG.get())
+    raw = {k[len(prefix):]: v for k, v in all_cfg.items() if k.startswith(prefix)}
+    secrets = [k[len(prefix):] for k in raw_secret_keys() if k.startswith(prefix)]
+    return parse(raw, secrets, pulumi.get_stack())
+
+
+def raw_secret_keys() -> list[str]:
+    from pulumi.runtime import config as rc
+
+    keys = set(rc.get_config_secret_keys_env())
+    keys |= set(rc._SECRET_KEYS.get())  # populated by set_all_config (language host and mocks)
+    return sorted(keys)
+
+
+def secret_output(key: str) -> "Any":
+    """The value of a secret config key, as ``Output.secret``; the only way infermon reads secrets."""
+    import pulumi
+
+    return pulumi.Output.secret(pulumi.Config(NAMESPACE).require_secret(key))

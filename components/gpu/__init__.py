@@ -1,0 +1,1 @@
+"""GPU node pools: DCGM exporter DaemonSets and their monitors."""

@@ -1,0 +1,248 @@
+"""kube-prometheus-stack: Prometheus Operator, Prometheus, Alertmanager and Grafana.
+
+``values`` is a pure function of the config, so every rule it encodes is testable without
+the engine. Nothing secret is ever in the values: Grafana's admin login comes from an
+``existingSecret``, remote-write credentials are ``SecretKeySelector``s, Alertmanager
+receivers read their URLs/keys from mounted files, and extra scrape jobs come from a Secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from . import naming
+from .config import LoadedConfig, secret_output
+from .config import model as m
+
+MANAGED_PLATFORMS = ("gke", "eks", "aks")
+
+HIDDEN_CONTROL_PLANE = ("kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy")
+"""Components a managed control plane does not let Prometheus scrape."""
+
+HIDDEN_CONTROL_PLANE_RULES = ("etcd", "kubeControllerManager", "kubeSchedulerAlerting", "kubeSchedulerRecording", "kubeProxy")
+"""The chart's default rule groups for those components: they would alert forever."""
+
+RECEIVER_FILE_FIELD = {
+    "slack": ("slack_configs", "api_url_file"),
+    "webhook": ("webhook_configs", "url_file"),
+    "msteams": ("msteams_configs", "webhook_url_file"),
+    "pagerduty": ("pagerduty_configs", "routing_key_file"),
+}
+"""Alertmanager receiver block and the ``*_file`` field that reads its credential."""
+
+
+@dataclass(frozen=True)
+class KubePrometheusStackArgs:
+    loaded: LoadedConfig
+    """The validated stack config."""
+
+    namespace: str
+    """Namespace to install the release into (must exist)."""
+
+    scrape_config_secret: str = naming.SCRAPE_CONFIG_SECRET
+    """Secret holding the additional scrape configs."""
+
+    credentials_secret: Optional[str] = None
+    """Secret with scrape credentials to mount into Prometheus, if any job needs one."""
+
+    chart_version: str = naming.CHART_VERSION
+    """Pinned chart version."""
+
+
+def remote_write_keys(rw: m.RemoteWrite) -> dict[str, str]:
+    """Keys of the remote-write Secret for one queue -> config key of the secret value."""
+    keys: dict[str, str] = {}
+    if rw.basic_auth:
+        keys[f"{rw.name}-username"] = rw.basic_auth.username_secret
+        keys[f"{rw.name}-password"] = rw.basic_auth.password_secret
+    if rw.bearer_token_secret:
+        keys[f"{rw.name}-token"] = rw.bearer_token_secret
+    return keys
+
+
+def alertmanager_config(am: m.Alertmanager) -> dict[str, Any]:
+    """Alertmanager configuration with file references only (the files come from a Secret)."""
+    receivers: list[dict[str, Any]] = []
+    for r in am.receivers:
+        block, file_field = RECEIVER_FILE_FIELD[r.type]
+        entry: dict[str, Any] = {file_field: naming.alertmanager_secret_file(naming.ALERTMANAGER_RECEIVERS_SECRET, r.name), "send_resolved": r.send_resolved}
+        if r.channel:
+            entry["channel"] = r.channel
+        receivers.append({"name": r.name, block: [entry]})
+    default = am.default_receiver or (am.receivers[0].name if am.receivers else "null")
+    if not am.receivers:
+        receivers.append({"name": "null"})
+    routes = []
+    for route in am.routes:
+        entry = {"receiver": route.receiver, "matchers": [f'{k}="{v}"' for k, v in sorted(route.matchers.items())]}
+        if route.continue_:
+            entry["continue"] = True
+        routes.append(entry)
+    return {
+        "global": {"resolve_timeout": "5m"},
+        "route": {
+            "receiver": default,
+            "group_by": ["alertname", "cluster", "namespace", "service"],
+            "group_wait": "30s",
+            "group_interval": "5m",
+            "repeat_interval": "4h",
+            "routes": routes,
+        },
+        "receivers": receivers,
+        "inhibit_rules": [
+            {
+                "source_matchers": ['severity="critical"'],
+                "target_matchers": ['severity=~"warning|info"'],
+                "equal": ["alertname", "cluster", "namespace", "service"],
+            }
+        ],
+    }
+
+
+def values(args: KubePrometheusStackArgs) -> dict[str, Any]:
+    """Helm values for the release."""
+    cfg = args.loaded.config
+    p = cfg.prometheus
+    managed = cfg.cluster.platform in MANAGED_PLATFORMS
+
+    spec: dict[str, Any] = {
+        # With the default (true) the operator only picks monitors and rules labelled for
+        # this Helm release: the most common reason a ServiceMonitor is silently ignored.
+        "serviceMonitorSelectorNilUsesHelmValues": False,
+        "podMonitorSelectorNilUsesHelmValues": False,
+        "ruleSelectorNilUsesHelmValues": False,
+        "probeSelectorNilUsesHelmValues": False,
+        "scrapeConfigSelectorNilUsesHelmValues": False,
+        "retention": p.retention,
+        "replicas": p.replicas,
+        "shards": p.shards,
+        "scrapeInterval": p.scrape_interval,
+        "evaluationInterval": p.evaluation_interval,
+        "externalLabels": {"cluster": cfg.cluster.name, "environment": args.loaded.environment, **dict(sorted(p.external_labels.items()))},
+        "additionalScrapeConfigsSecret": {"enabled": True, "name": args.scrape_config_secret, "key": naming.SCRAPE_CONFIG_KEY},
+    }
+    if p.retention_size:
+        spec["retentionSize"] = p.retention_size
+    if p.resources:
+        spec["resources"] = p.resources.model_dump(by_alias=True, exclude_none=True)
+    if p.storage:
+        claim: dict[str, Any] = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": p.storage.size}}}
+        if p.storage.storage_class:
+            claim["storageClassName"] = p.storage.storage_class
+        spec["storageSpec"] = {"volumeClaimTemplate": {"spec": claim}}
+    if args.credentials_secret:
+        spec["secrets"] = [args.credentials_secret]
+    if p.remote_write:
+        rws = []
+        for rw in p.remote_write:
+            entry: dict[str, Any] = {"name": rw.name, "url": rw.url}
+            if rw.basic_auth:
+                entry["basicAuth"] = {
+                    "username": {"name": naming.REMOTE_WRITE_SECRET, "key": f"{rw.name}-username"},
+                    "password": {"name": naming.REMOTE_WRITE_SECRET, "key": f"{rw.name}-password"},
+                }
+            if rw.bearer_token_secret:
+                entry["authorization"] = {"type": "Bearer", "credentials": {"name": naming.REMOTE_WRITE_SECRET, "key": f"{rw.name}-token"}}
+            if rw.headers:
+                entry["headers"] = dict(sorted(rw.headers.items()))
+            rws.append(entry)
+        spec["remoteWrite"] = rws
+
+    out: dict[str, Any] = {
+        "fullnameOverride": naming.FULLNAME,
+        "crds": {"enabled": True},
+        "prometheus": {"prometheusSpec": spec},
+        "alertmanager": {"enabled": cfg.alertmanager.enabled},
+        "grafana": {"enabled": cfg.grafana.enabled},
+        "defaultRules": {"create": True},
+    }
+    if managed:
+        for component in HIDDEN_CONTROL_PLANE:
+            out[component] = {"enabled": False}
+        out["defaultRules"]["rules"] = {rule: False for rule in HIDDEN_CONTROL_PLANE_RULES}
+
+    if cfg.alertmanager.enabled:
+        out["alertmanager"]["config"] = alertmanager_config(cfg.alertmanager)
+        if cfg.alertmanager.receivers:
+            out["alertmanager"]["alertmanagerSpec"] = {"secrets": [naming.ALERTMANAGER_RECEIVERS_SECRET]}
+
+    if cfg.grafana.enabled:
+        out["grafana"].update(
+            {
+                "fullnameOverride": naming.GRAFANA_FULLNAME,
+                "admin": {"existingSecret": naming.GRAFANA_ADMIN_SECRET, "userKey": "admin-user", "passwordKey": "admin-password"},
+                "grafana.ini": {"auth.anonymous": {"enabled": False}, "users": {"allow_sign_up": False}},
+                "sidecar": {
+                    "dashboards": {
+                        "enabled": True,
+                        "label": "grafana_dashboard",
+                        "labelValue": "1",
+                        "searchNamespace": "ALL",
+                        "folderAnnotation": "grafana_folder",
+                        "provider": {"foldersFromFilesStructure": True},
+                    }
+                },
+            }
+        )
+    return out
+
+
+class KubePrometheusStack(pulumi.ComponentResource):
+    """The kube-prometheus-stack Helm release and the Secrets its values point to."""
+
+    release: k8s.helm.v3.Release
+
+    def __init__(self, name: str, args: KubePrometheusStackArgs, opts: Optional[pulumi.ResourceOptions] = None,
+                 depends_on: Optional[list[pulumi.Resource]] = None):
+        super().__init__("infermon:monitoring:KubePrometheusStack", name, None, opts)
+        cfg = args.loaded.config
+        child = pulumi.ResourceOptions(parent=self)
+        secrets: list[pulumi.Resource] = []
+
+        def secret(suffix: str, secret_name: str, component: str, data: Any) -> None:
+            secrets.append(
+                k8s.core.v1.Secret(
+                    f"{name}-{suffix}",
+                    metadata=k8s.meta.v1.ObjectMetaArgs(name=secret_name, namespace=args.namespace, labels=naming.common_labels(component)),
+                    type="Opaque",
+                    string_data=pulumi.Output.secret(data),
+                    opts=child,
+                )
+            )
+
+        if cfg.grafana.enabled:
+            g = cfg.grafana
+            if g.admin_password_secret:
+                password: pulumi.Output[str] = secret_output(g.admin_password_secret)
+            else:
+                password = random.RandomPassword(f"{name}-grafana-admin-password", length=32, special=False, opts=child).result
+            secret("grafana-admin", naming.GRAFANA_ADMIN_SECRET, "grafana", {"admin-user": g.admin_user, "admin-password": password})
+
+        rw_keys = {k: v for rw in cfg.prometheus.remote_write for k, v in remote_write_keys(rw).items()}
+        if rw_keys:
+            secret("remote-write", naming.REMOTE_WRITE_SECRET, "prometheus", {k: secret_output(v) for k, v in rw_keys.items()})
+
+        if cfg.alertmanager.enabled and cfg.alertmanager.receivers:
+            secret("alertmanager-receivers", naming.ALERTMANAGER_RECEIVERS_SECRET, "alertmanager",
+                   {r.name: secret_output(r.secret) for r in cfg.alertmanager.receivers})
+
+        self.release = k8s.helm.v3.Release(
+            f"{name}-release",
+            k8s.helm.v3.ReleaseArgs(
+                name=naming.RELEASE_NAME,
+                chart=naming.CHART,
+                version=args.chart_version,
+                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=naming.CHART_REPO),
+                namespace=args.namespace,
+                values=values(args),
+                timeout=900,
+                cleanup_on_fail=True,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=secrets + list(depends_on or [])),
+        )
+        self.register_outputs({"releaseName": naming.RELEASE_NAME})

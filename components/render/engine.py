@@ -1,0 +1,144 @@
+"""Run the real program under ``pulumi.runtime.set_mocks`` and record what it registers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+from pulumi.runtime import mocks as pm
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as ps
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from ..config import LoadedConfig, from_pulumi
+from ..config.load import NAMESPACE
+
+SECRET = "[secret]"
+PROJECT = "infermon"
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: Optional[str]
+    depends_on: list[str]
+    inputs: dict[str, Any]
+    """Inputs with secret values still wrapped (``rpc`` secret signature)."""
+
+
+@dataclass
+class RenderRun:
+    stack: str
+    registrations: list[Registration] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def by_urn(self) -> dict[str, Registration]:
+        return {r.urn: r for r in self.registrations}
+
+
+def redact(value: Any) -> Any:
+    """Replace every secret value by ``"[secret]"``, keeping the keys of secret mappings."""
+    if rpc.is_rpc_secret(value):
+        return _blank(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return _plain(value)
+
+
+def unwrap(value: Any) -> Any:
+    """The value with secret wrappers removed (only for values known to hold no credential)."""
+    if rpc.is_rpc_secret(value):
+        return unwrap(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return _plain(value)
+
+
+def _blank(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _blank(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_blank(v) for v in value]
+    return SECRET
+
+
+def _plain(value: Any) -> Any:
+    # the engine's wire format carries every number as a double
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class _Mocks(pm.Mocks):
+    def new_resource(self, args: pm.MockResourceArgs):
+        state = dict(args.inputs)
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            state["result"] = "offline-generated-password"
+        return [f"{args.name}-id", state]
+
+    def call(self, args: pm.MockCallArgs):
+        return {}
+
+
+class _Monitor(pm.MockMonitor):
+    def __init__(self, mocks: pm.Mocks, run: RenderRun):
+        super().__init__(mocks)
+        self.run = run
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.run.registrations.append(
+                Registration(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    custom=bool(request.custom),
+                    parent=request.parent or None,
+                    depends_on=sorted(request.dependencies),
+                    inputs=rpc.deserialize_properties(request.object),
+                )
+            )
+        return response
+
+
+def run(loaded: LoadedConfig, raw_config: dict[str, Any], secret_keys: list[str], program=None) -> RenderRun:
+    """Run ``program`` (default: the infermon program's ``build``) with the stack's config.
+
+    ``raw_config`` is the ``infermon:`` namespace as the engine would pass it (values of
+    structured keys are JSON-encoded, as the Pulumi language host does).
+    """
+    from ..program import build
+
+    program = program or build
+    result = RenderRun(loaded.stack)
+    monitor = _Monitor(_Mocks(), result)
+    # a fresh root Stack per run, so several renders in one process do not share a parent
+    ps.ROOT.set(None)
+    pm.set_mocks(_Mocks(), project=PROJECT, stack=loaded.stack, preview=False, monitor=monitor)
+    config = {f"{NAMESPACE}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in raw_config.items()}
+    set_all_config(config, [f"{NAMESPACE}:{k}" for k in secret_keys])
+
+    outputs: dict[str, Any] = {}
+
+    def body() -> None:
+        # the program reads its config through the Pulumi runtime, exactly as under `pulumi up`
+        outputs.update(program(from_pulumi()))
+
+    _sync_await(run_pulumi_func(body))
+    resolved = {}
+    for key, value in outputs.items():
+        resolved[key] = _sync_await(pulumi.Output.from_input(value).future()) if isinstance(value, pulumi.Output) else value
+    result.outputs = resolved
+    return result

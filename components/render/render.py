@@ -1,0 +1,146 @@
+"""``infermon render``: validate config, run the program under mocks, write and check files.
+
+Everything is produced in a temporary directory and moved into place only when the whole
+render succeeded, so a failed render never leaves partial files behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from .. import naming
+from ..config import LoadedConfig, parse
+from . import engine, stackfile, validate
+
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+OPERATOR_GROUP = "monitoring.coreos.com/"
+
+
+@dataclass
+class Rendered:
+    stack: str
+    loaded: LoadedConfig
+    run: engine.RenderRun
+    files: dict[str, str] = field(default_factory=dict)
+    """Relative path -> content, everything the render writes."""
+    checks: list[validate.CheckResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+def _dump(obj: Any) -> str:
+    return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, width=120)
+
+
+def _short(urn: Optional[str]) -> Optional[str]:
+    """``type::name`` of a URN, for a readable parent reference."""
+    if not urn:
+        return None
+    tail = urn.split("::", 2)[-1]
+    typ, _, name = tail.rpartition("::")
+    return f"{typ.split('$')[-1]}::{name}"
+
+
+def manifest(run: engine.RenderRun) -> list[dict[str, Any]]:
+    entries = []
+    for r in run.registrations:
+        entries.append(
+            {
+                "type": r.type,
+                "name": r.name,
+                "parent": _short(r.parent),
+                "custom": r.custom,
+                "dependsOn": sorted(_short(d) for d in r.depends_on),
+                "inputs": engine.redact(r.inputs),
+            }
+        )
+    return sorted(entries, key=lambda e: (e["type"], e["name"]))
+
+
+def kubernetes_objects(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    objs = []
+    for e in entries:
+        if e["type"].startswith("kubernetes:") and e["type"] != HELM_RELEASE and e["custom"]:
+            objs.append(e["inputs"])
+    return objs
+
+
+def _object_path(obj: dict[str, Any]) -> str:
+    md = obj.get("metadata", {})
+    ns = md.get("namespace") or "_cluster"
+    return f"kubernetes/{ns}/{obj['kind'].lower()}-{md['name']}.yaml"
+
+
+def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[str, str]] = None) -> Rendered:
+    """Validate the stack's config (raises ConfigError) and render it in memory."""
+    sf = stackfile.read(stack, root, secret_values)
+    loaded = parse(sf.config, sf.secret_keys, stack)
+    run = engine.run(loaded, sf.config, sf.secret_keys)
+    out = Rendered(stack, loaded, run)
+
+    entries = manifest(run)
+    out.files["manifest.json"] = json.dumps(entries, indent=2, sort_keys=True) + "\n"
+    out.files["outputs.json"] = json.dumps(run.outputs, indent=2, sort_keys=True) + "\n"
+
+    objs = kubernetes_objects(entries)
+    for obj in objs:
+        out.files[_object_path(obj)] = _dump(obj)
+    for e in entries:
+        if e["type"] == HELM_RELEASE:
+            out.files[f"helm/{e['inputs']['name']}.values.yaml"] = _dump(e["inputs"].get("values", {}))
+
+    jobs = scrape_jobs(run)
+    out.files["prometheus/scrape-configs.yaml"] = _dump(jobs) if jobs else "[]\n"
+
+    builtin = [o for o in objs if not o["apiVersion"].startswith(OPERATOR_GROUP)]
+    custom = [o for o in objs if o["apiVersion"].startswith(OPERATOR_GROUP)]
+    out.checks.append(validate.check_kubernetes(builtin, loaded.config.cluster.kubernetes_version))
+    out.checks.append(validate.check_custom_resources(custom))
+    out.checks.append(validate.check_scrape_configs(jobs, loaded.config.prometheus.scrape_interval))
+    return out
+
+
+def scrape_jobs(run: engine.RenderRun) -> list[dict[str, Any]]:
+    """The additional scrape jobs, read back from the Secret the program declared.
+
+    Kubernetes marks all Secret data secret; this one holds only job definitions and
+    credential *file paths* (the tokens are in another Secret), so it is read unredacted.
+    """
+    for r in run.registrations:
+        md = r.inputs.get("metadata") or {}
+        if r.type == "kubernetes:core/v1:Secret" and md.get("name") == naming.SCRAPE_CONFIG_SECRET:
+            data = engine.unwrap(r.inputs.get("stringData") or {})
+            return yaml.safe_load(data.get(naming.SCRAPE_CONFIG_KEY, "[]")) or []
+    return []
+
+
+def write(rendered: Rendered, out_dir: Path) -> None:
+    """Replace ``out_dir`` with the rendered files, atomically as far as the filesystem allows."""
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for rel, content in sorted(rendered.files.items()):
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+            os.replace(out_dir, old / "x")
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

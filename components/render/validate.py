@@ -1,0 +1,219 @@
+"""Checks of rendered output with the tools of the field.
+
+- Kubernetes built-in kinds: the JSON schemas of the target Kubernetes version
+  (kubernetes-validate, strict: unknown fields are errors).
+- Prometheus Operator custom resources: a structural schema of what infermon sets
+  (apiVersion, kind, metadata, and every spec field it uses, with their types).
+- Scrape configs: ``promtool check config`` when promtool is on PATH.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import yaml
+
+from .. import naming
+
+
+@dataclass
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    errors: list[str] = field(default_factory=list)
+    skipped: bool = False
+
+
+# --- Kubernetes built-in kinds -------------------------------------------------------------
+
+
+def kubernetes_version_for_schemas(minor: str) -> str:
+    return f"{minor}.0"
+
+
+def check_kubernetes(objects: list[dict[str, Any]], minor: str) -> CheckResult:
+    version = kubernetes_version_for_schemas(minor)
+    errors = []
+    for obj in objects:
+        where = f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')}"
+        try:
+            kubernetes_validate.validate(obj, version, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            path = ".".join(str(p) for p in exc.path)
+            errors.append(f"{where}: {path}: {exc.message}")
+        except kubernetes_validate.SchemaNotFoundError as exc:
+            errors.append(f"{where}: {exc.message}")
+    ok = not errors
+    return CheckResult("kubernetes schemas", ok, f"{len(objects)} objects against the Kubernetes v{version} schemas (strict)", errors)
+
+
+# --- operator custom resources ------------------------------------------------------------
+
+_STR = {"type": "string"}
+_STRS = {"type": "array", "items": _STR}
+_LABELS = {"type": "object", "additionalProperties": _STR}
+_DURATION = {"type": "string", "pattern": r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$"}
+_RELABEL = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "action": {"enum": ["replace", "Replace", "keep", "Keep", "drop", "Drop", "hashmod", "HashMod", "labelmap", "LabelMap",
+                            "labeldrop", "LabelDrop", "labelkeep", "LabelKeep", "lowercase", "Lowercase", "uppercase", "Uppercase",
+                            "keepequal", "KeepEqual", "dropequal", "DropEqual"]},
+        "sourceLabels": {"type": "array", "items": {"type": "string", "pattern": r"^[a-zA-Z_][a-zA-Z0-9_]*$"}},
+        "separator": _STR,
+        "targetLabel": _STR,
+        "regex": _STR,
+        "modulus": {"type": "integer", "minimum": 0},
+        "replacement": _STR,
+    },
+}
+_METADATA = {
+    "type": "object",
+    "required": ["name", "namespace"],
+    "properties": {
+        "name": {"type": "string", "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "maxLength": 253},
+        "namespace": _STR,
+        "labels": _LABELS,
+        "annotations": _LABELS,
+    },
+}
+_ENDPOINT_COMMON = {
+    "path": _STR,
+    "scheme": {"enum": ["http", "https", "HTTP", "HTTPS"]},
+    "interval": _DURATION,
+    "scrapeTimeout": _DURATION,
+    "honorLabels": {"type": "boolean"},
+    "relabelings": {"type": "array", "items": _RELABEL},
+    "metricRelabelings": {"type": "array", "items": _RELABEL},
+}
+_SELECTOR = {"type": "object", "additionalProperties": False, "properties": {"matchLabels": _LABELS}}
+_NS_SELECTOR = {"type": "object", "additionalProperties": False, "properties": {"matchNames": _STRS, "any": {"type": "boolean"}}}
+
+CRD_SCHEMAS: dict[str, dict[str, Any]] = {
+    "ServiceMonitor": {
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "additionalProperties": False,
+        "properties": {
+            "apiVersion": {"const": "monitoring.coreos.com/v1"},
+            "kind": {"const": "ServiceMonitor"},
+            "metadata": _METADATA,
+            "spec": {
+                "type": "object",
+                "required": ["selector", "endpoints"],
+                "additionalProperties": False,
+                "properties": {
+                    "selector": _SELECTOR,
+                    "namespaceSelector": _NS_SELECTOR,
+                    "endpoints": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {"port": _STR, "targetPort": {"type": ["integer", "string"]}, **_ENDPOINT_COMMON},
+                            "oneOf": [{"required": ["port"]}, {"required": ["targetPort"]}],
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "PodMonitor": {
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "additionalProperties": False,
+        "properties": {
+            "apiVersion": {"const": "monitoring.coreos.com/v1"},
+            "kind": {"const": "PodMonitor"},
+            "metadata": _METADATA,
+            "spec": {
+                "type": "object",
+                "required": ["selector", "podMetricsEndpoints"],
+                "additionalProperties": False,
+                "properties": {
+                    "selector": _SELECTOR,
+                    "namespaceSelector": _NS_SELECTOR,
+                    "podMetricsEndpoints": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {"port": _STR, "portNumber": {"type": "integer", "minimum": 1, "maximum": 65535}, **_ENDPOINT_COMMON},
+                            "oneOf": [{"required": ["port"]}, {"required": ["portNumber"]}],
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+"""What infermon sets in Prometheus Operator resources (monitoring.coreos.com/v1, operator v0.93)."""
+
+
+def check_custom_resources(objects: list[dict[str, Any]]) -> CheckResult:
+    errors = []
+    kinds: dict[str, int] = {}
+    for obj in objects:
+        kind = obj.get("kind", "")
+        kinds[kind] = kinds.get(kind, 0) + 1
+        where = f"{kind}/{obj.get('metadata', {}).get('name')}"
+        schema = CRD_SCHEMAS.get(kind)
+        if schema is None:
+            errors.append(f"{where}: no structural schema for this kind")
+            continue
+        validator = jsonschema.Draft7Validator(schema)
+        for err in sorted(validator.iter_errors(obj), key=lambda e: list(e.path)):
+            errors.append(f"{where}: {'.'.join(str(p) for p in err.path)}: {err.message}")
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
+    return CheckResult("operator resources", not errors, f"{summary} (structural schema of the fields infermon sets)", errors)
+
+
+# --- promtool -------------------------------------------------------------------------------
+
+
+def promtool() -> str | None:
+    return shutil.which("promtool")
+
+
+def check_scrape_configs(jobs: list[dict[str, Any]], scrape_interval: str = "30s") -> CheckResult:
+    """``promtool check config`` on a prometheus.yml holding the jobs.
+
+    Credential files the operator would mount are replaced by placeholder files in a
+    temporary directory, so promtool can check that every referenced file is readable.
+    """
+    tool = promtool()
+    name = "promtool check config"
+    if tool is None:
+        return CheckResult(name, True, "promtool is not on PATH: scrape configs were NOT checked "
+                           "(install Debian's 'prometheus' package, or run `make test` as root)", skipped=True)
+    if not jobs:
+        return CheckResult(name, True, "no additional scrape jobs to check")
+    with tempfile.TemporaryDirectory(prefix="infermon-promtool-") as tmp:
+        rewritten = yaml.safe_load(yaml.safe_dump(jobs))
+        for job in rewritten:
+            auth = job.get("authorization") or {}
+            original = auth.get("credentials_file")
+            if original:
+                local = Path(tmp) / "secrets" / Path(original).relative_to(naming.PROMETHEUS_SECRETS_DIR)
+                local.parent.mkdir(parents=True, exist_ok=True)
+                local.write_text("placeholder\n")
+                auth["credentials_file"] = str(local)
+        config = {"global": {"scrape_interval": scrape_interval}, "scrape_configs": rewritten}
+        path = Path(tmp) / "prometheus.yml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        proc = subprocess.run([tool, "check", "config", str(path)], capture_output=True, text=True, timeout=60)
+    output = (proc.stdout + proc.stderr).strip().replace(tmp, "<tmp>")
+    if proc.returncode != 0:
+        return CheckResult(name, False, f"{len(jobs)} scrape jobs rejected", [output])
+    return CheckResult(name, True, f"{len(jobs)} scrape jobs accepted")

@@ -1,0 +1,68 @@
+"""Shared fixtures: render stacks in memory, or from a stack file written for the test."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.render import render
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@functools.lru_cache(maxsize=None)
+def rendered_stack(stack: str) -> render.Rendered:
+    return render.build(stack)
+
+
+@pytest.fixture
+def dev() -> render.Rendered:
+    return rendered_stack("dev")
+
+
+@pytest.fixture
+def prod() -> render.Rendered:
+    return rendered_stack("prod")
+
+
+def write_stack(root: Path, stack: str, config: dict[str, Any], secrets: dict[str, str] | None = None) -> Path:
+    """Write ``root/stacks/Pulumi.<stack>.yaml`` with ``infermon:`` keys and ``secure:`` secrets."""
+    doc: dict[str, Any] = {f"infermon:{k}": v for k, v in config.items()}
+    for key in secrets or {}:
+        doc[f"infermon:{key}"] = {"secure": f"v1:test:{key}"}
+    path = root / "stacks" / f"Pulumi.{stack}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump({"config": doc}, sort_keys=False))
+    return path
+
+
+def render_config(tmp_path: Path, config: dict[str, Any], secrets: dict[str, str] | None = None, stack: str = "test") -> render.Rendered:
+    write_stack(tmp_path, stack, config, secrets)
+    return render.build(stack, tmp_path, secret_values=secrets)
+
+
+def objects(r: render.Rendered, kind: str) -> list[dict[str, Any]]:
+    out = []
+    for rel, text in sorted(r.files.items()):
+        if rel.startswith("kubernetes/"):
+            obj = yaml.safe_load(text)
+            if obj["kind"] == kind:
+                out.append(obj)
+    return out
+
+
+def obj(r: render.Rendered, kind: str, name: str) -> dict[str, Any]:
+    matches = [o for o in objects(r, kind) if o["metadata"]["name"] == name]
+    assert len(matches) == 1, f"expected one {kind}/{name}, found {len(matches)}"
+    return matches[0]
+
+
+def helm_values(r: render.Rendered) -> dict[str, Any]:
+    return yaml.safe_load(r.files["helm/kube-prometheus-stack.values.yaml"])
+
+
+MINIMAL = {"cluster": {"name": "c1"}}
