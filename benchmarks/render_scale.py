@@ -1,0 +1,73 @@
+"""How render cost grows with fleet size. Prints figures; asserts nothing (not a test).
+
+    make bench            # or: .venv/bin/python benchmarks/render_scale.py
+
+Each size runs in its own process so peak memory is that size's alone. A synthetic stack
+has N inference services (a mix of kinds, in-cluster and static), P GPU pools and
+max(1, N/50) Databricks endpoint groups; the full render path runs: config validation,
+the program under the mock engine, files in memory and every validation.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+SIZES = [(10, 1), (100, 10), (1000, 50)]
+KINDS = ["triton", "vllm", "sglang", "mlserver"]
+
+
+def fleet(services: int, pools: int) -> dict:
+    inference = []
+    for i in range(services):
+        kind = KINDS[i % len(KINDS)]
+        if i % 5 == 0:
+            inference.append({"name": f"svc-{i}", "kind": kind, "staticTargets": [f"svc-{i}.serving.svc.cluster.local:8002"]})
+        else:
+            inference.append({"name": f"svc-{i}", "kind": kind, "namespace": "serving", "selector": {"app": f"svc-{i}"}})
+    gpu_pools = [{"name": f"pool-{p}", "nodeSelector": {"pool": f"pool-{p}"}, "profiling": p % 3 == 0,
+                  "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]} for p in range(pools)]
+    groups = max(1, services // 50)
+    endpoints = [{"name": f"dbx-{g}", "kind": "databricks", "host": "adb-1.2.azuredatabricks.net",
+                  "endpoints": [f"ep-{g}-a", f"ep-{g}-b"], "tokenSecret": f"dbxToken{g}"} for g in range(groups)]
+    secrets = {f"dbxToken{g}": "bench-token" for g in range(groups)}
+    return {"cluster": {"name": "bench"}, "inference": inference, "gpuPools": gpu_pools, "endpoints": endpoints}, secrets
+
+
+def one(services: int, pools: int) -> dict:
+    from conftest import render_config
+
+    config, secrets = fleet(services, pools)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        r = render_config(Path(tmp), config, secrets=secrets, stack="bench")
+        wall = time.perf_counter() - start
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"services": services, "pools": pools, "endpoints": len(config["endpoints"]),
+            "resources": len(r.run.registrations) + 1, "files": len(r.files), "wall_s": round(wall, 2),
+            "peak_rss_mib": round(peak_mib, 1), "valid": r.ok}
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--one":
+        print(json.dumps(one(int(sys.argv[2]), int(sys.argv[3]))))
+        return
+    print(f"{'services':>8} {'pools':>5} {'endpoints':>9} {'resources':>9} {'files':>6} {'wall s':>7} {'peak RSS MiB':>12} valid")
+    for services, pools in SIZES:
+        proc = subprocess.run([sys.executable, __file__, "--one", str(services), str(pools)], capture_output=True, text=True, check=True)
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"{row['services']:>8} {row['pools']:>5} {row['endpoints']:>9} {row['resources']:>9} {row['files']:>6} "
+              f"{row['wall_s']:>7} {row['peak_rss_mib']:>12} {row['valid']}")
+
+
+if __name__ == "__main__":
+    main()

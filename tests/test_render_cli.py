@@ -1,0 +1,127 @@
+"""`infermon render` end to end: files, validation, exit codes, secrets, determinism."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import MINIMAL, ROOT, render_config, write_stack
+
+from components.render import render, validate
+from components.render.summary import render_summary
+
+CANARIES = {
+    "grafanaAdminPassword": "CANARY-grafana-7f3a",
+    "mimirUsername": "CANARY-user-19c2",
+    "mimirPassword": "CANARY-pass-b7e1",
+    "pagerdutyRoutingKey": "CANARY-pd-5d0e",
+    "slackLlmWebhook": "https://hooks.slack.com/services/CANARY-llm",
+    "slackPlatformWebhook": "https://hooks.slack.com/services/CANARY-platform",
+    "databricksToken": "dapi-CANARY-44aa",
+}
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "components", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_render_writes_validated_files_and_a_preview_summary(stack, tmp_path):
+    out = tmp_path / stack
+    proc = run_cli("render", "--stack", stack, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert f"Previewing update ({stack})" in proc.stdout
+    assert "Resources:" in proc.stdout and "to create" in proc.stdout
+    assert "✗" not in proc.stdout
+    for rel in ("manifest.json", "outputs.json", "helm/kube-prometheus-stack.values.yaml", "prometheus/scrape-configs.yaml"):
+        assert (out / rel).is_file(), rel
+    assert list((out / "kubernetes").rglob("*.yaml"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [(e["type"], e["name"]) for e in manifest] == sorted((e["type"], e["name"]) for e in manifest)
+
+
+def test_two_renders_are_byte_identical(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert run_cli("render", "--stack", "prod", "--out", str(a)).returncode == 0
+    assert run_cli("render", "--stack", "prod", "--out", str(b)).returncode == 0
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert files_a == files_b
+    for rel in files_a:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_bad_config_exits_2_names_the_path_and_writes_nothing(tmp_path):
+    write_stack(tmp_path, "bad", {**MINIMAL, "gpuPools": [{"name": "h100", "nodeSelector": {"g": "h"},
+                                                          "tolerations": [{"key": "k", "effect": "NO_SCHEDULE"}]}]})
+    out = tmp_path / "out"
+    proc = run_cli("render", "--stack", "bad", "--out", str(out), "--project-dir", str(tmp_path))
+    assert proc.returncode == 2
+    assert "gpuPools[0].tolerations[0].effect: 'NO_SCHEDULE' is not one of NoSchedule, PreferNoSchedule, NoExecute" in proc.stderr
+    assert not out.exists()
+
+
+def test_a_failing_stack_in_all_writes_no_stack(tmp_path):
+    write_stack(tmp_path, "a-good", MINIMAL)
+    write_stack(tmp_path, "b-bad", {**MINIMAL, "prometeus": {}})
+    out = tmp_path / "out"
+    proc = run_cli("render", "--stack", "all", "--out", str(out), "--project-dir", str(tmp_path))
+    assert proc.returncode == 2 and "did you mean 'prometheus'" in proc.stderr
+    assert not out.exists()
+
+
+def test_unknown_stack_exits_2(tmp_path):
+    proc = run_cli("render", "--stack", "nope", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "stacks available: dev" in proc.stderr
+
+
+def test_render_all_covers_every_stack(tmp_path):
+    proc = run_cli("render", "--stack", "all", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dev", "prod"]
+
+
+def test_no_secret_value_reaches_files_or_output(tmp_path):
+    stack = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"]
+    config = {k.split(":", 1)[1]: v for k, v in stack.items() if not isinstance(v, dict) or "secure" not in v}
+    r = render_config(tmp_path, config, secrets=CANARIES, stack="prod")
+    assert r.ok
+    out = tmp_path / "out"
+    render.write(r, out)
+    blobs = [p.read_text() for p in out.rglob("*") if p.is_file()] + [render_summary(r, out)]
+    for name, value in CANARIES.items():
+        assert not any(value in b for b in blobs), name
+    # the secrets were really used: the Secret objects carry redacted entries for them
+    creds = yaml.safe_load((out / "kubernetes/monitoring/secret-infermon-scrape-credentials.yaml").read_text())
+    assert creds["stringData"] == {"databricks-serving-token": "[secret]"}
+
+
+def test_kubernetes_validation_can_fail():
+    bad = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "x"},
+           "spec": {"selector": {}, "template": {"spec": {"containers": [{"name": "c", "image": "i", "imagePulPolicy": "Always"}]}}}}
+    result = validate.check_kubernetes([bad], "1.33")
+    assert not result.ok and "imagePulPolicy" in result.errors[0]
+
+
+def test_custom_resource_validation_can_fail():
+    bad = {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": {"name": "x", "namespace": "m"},
+           "spec": {"selector": {"matchLabels": {"a": "b"}}, "endpoints": [{"port": "m", "honorLabel": True}]}}
+    result = validate.check_custom_resources([bad])
+    assert not result.ok and "honorLabel" in result.errors[0]
+
+
+def test_config_reference_is_up_to_date():
+    proc = run_cli("docs", "--check")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_readme_documents_every_top_level_key():
+    from components.config.model import InfermonConfig
+
+    readme = (ROOT / "README.md").read_text()
+    for name, f in InfermonConfig.model_fields.items():
+        assert f"`{f.alias or name}`" in readme, name
