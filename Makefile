@@ -12,8 +12,8 @@ OUT    ?= out
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m pip install -qq --disable-pip-version-check --no-deps -r requirements.txt
+	$(PY) -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -38,7 +38,7 @@ bench: setup
 
 lock: setup
 	$(PY) -m pip install --quiet -e '.[test]'
-	$(PY) -m pip freeze --exclude-editable | sed '1i # Exact pins of everything infermon installs; regenerate with `make lock`.' > requirements.txt
+	$(PY) -m pip freeze --all --exclude-editable | grep -v '^pip==' | sed '1i # Exact pins of everything infermon installs; regenerate with `make lock`.' > requirements.txt
 
 clean:
 	rm -rf $(OUT) .pytest_cache
