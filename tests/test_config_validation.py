@@ -148,3 +148,17 @@ def test_valid_config_parses_with_defaults():
     assert loaded.environment == "staging"
     assert loaded.config.prometheus.retention == "15d"
     assert loaded.config.gpu_pools[0].mode == "exporter"
+
+
+def test_invalid_config_registers_no_resource():
+    """The program validates before declaring anything: nothing partial reaches the engine."""
+    from components.render import engine
+
+    bad = {"cluster": {"name": "c1"}, "gpuPools": [{"name": "p"}]}  # exporter pool without nodeSelector
+    calls = []
+    with pytest.raises(ConfigError):
+        engine.run("bad", bad, [], program=lambda loaded: calls.append(loaded) or {})
+    assert calls == []
+    # and the real program, given a valid config, does register resources through the same path
+    good = engine.run("good", {"cluster": {"name": "c1"}}, [])
+    assert any(r.type == "infermon:index:ObservabilityStack" for r in good.registrations)

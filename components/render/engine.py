@@ -14,7 +14,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from ..config import LoadedConfig, from_pulumi
+from ..config import from_pulumi
 from ..config.load import NAMESPACE
 
 SECRET = "[secret]"
@@ -43,34 +43,35 @@ class RenderRun:
         return {r.urn: r for r in self.registrations}
 
 
-def redact(value: Any) -> Any:
-    """Replace every secret value by ``"[secret]"``, keeping the keys of secret mappings."""
+def _walk(value: Any, on_secret) -> Any:
     if rpc.is_rpc_secret(value):
-        return _blank(rpc.unwrap_rpc_secret(value))
+        return on_secret(rpc.unwrap_rpc_secret(value))
     if isinstance(value, dict):
-        return {k: redact(v) for k, v in value.items()}
+        return {k: _walk(v, on_secret) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact(v) for v in value]
-    return _plain(value)
-
-
-def unwrap(value: Any) -> Any:
-    """The value with secret wrappers removed (only for values known to hold no credential)."""
-    if rpc.is_rpc_secret(value):
-        return unwrap(rpc.unwrap_rpc_secret(value))
-    if isinstance(value, dict):
-        return {k: unwrap(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap(v) for v in value]
+        return [_walk(v, on_secret) for v in value]
     return _plain(value)
 
 
 def _blank(value: Any) -> Any:
+    """Every leaf of a secret value becomes ``"[secret]"``; mapping keys stay readable."""
+    if rpc.is_rpc_secret(value):
+        return _blank(rpc.unwrap_rpc_secret(value))
     if isinstance(value, dict):
         return {k: _blank(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_blank(v) for v in value]
     return SECRET
+
+
+def redact(value: Any) -> Any:
+    """Replace every secret value by ``"[secret]"``, keeping the keys of secret mappings."""
+    return _walk(value, _blank)
+
+
+def unwrap(value: Any) -> Any:
+    """The value with secret wrappers removed (only for values known to hold no credential)."""
+    return _walk(value, unwrap)
 
 
 def _plain(value: Any) -> Any:
@@ -113,7 +114,7 @@ class _Monitor(pm.MockMonitor):
         return response
 
 
-def run(loaded: LoadedConfig, raw_config: dict[str, Any], secret_keys: list[str], program=None) -> RenderRun:
+def run(stack: str, raw_config: dict[str, Any], secret_keys: list[str], program=None) -> RenderRun:
     """Run ``program`` (default: the infermon program's ``build``) with the stack's config.
 
     ``raw_config`` is the ``infermon:`` namespace as the engine would pass it (values of
@@ -122,11 +123,11 @@ def run(loaded: LoadedConfig, raw_config: dict[str, Any], secret_keys: list[str]
     from ..program import build
 
     program = program or build
-    result = RenderRun(loaded.stack)
+    result = RenderRun(stack)
     monitor = _Monitor(_Mocks(), result)
     # a fresh root Stack per run, so several renders in one process do not share a parent
     ps.ROOT.set(None)
-    pm.set_mocks(_Mocks(), project=PROJECT, stack=loaded.stack, preview=False, monitor=monitor)
+    pm.set_mocks(_Mocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)
     config = {f"{NAMESPACE}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in raw_config.items()}
     set_all_config(config, [f"{NAMESPACE}:{k}" for k in secret_keys])
 

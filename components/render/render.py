@@ -85,7 +85,7 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     """Validate the stack's config (raises ConfigError) and render it in memory."""
     sf = stackfile.read(stack, root, secret_values)
     loaded = parse(sf.config, sf.secret_keys, stack)
-    run = engine.run(loaded, sf.config, sf.secret_keys)
+    run = engine.run(stack, sf.config, sf.secret_keys)
     out = Rendered(stack, loaded, run)
 
     entries = manifest(run)

@@ -98,65 +98,39 @@ _ENDPOINT_COMMON = {
 _SELECTOR = {"type": "object", "additionalProperties": False, "properties": {"matchLabels": _LABELS}}
 _NS_SELECTOR = {"type": "object", "additionalProperties": False, "properties": {"matchNames": _STRS, "any": {"type": "boolean"}}}
 
+def _monitor_schema(kind: str, endpoints_key: str, number_key: str, number_schema: dict[str, Any]) -> dict[str, Any]:
+    """ServiceMonitor and PodMonitor differ only in the endpoints list and its numeric-port field."""
+    endpoint = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"port": _STR, number_key: number_schema, **_ENDPOINT_COMMON},
+        "oneOf": [{"required": ["port"]}, {"required": [number_key]}],
+    }
+    return {
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "additionalProperties": False,
+        "properties": {
+            "apiVersion": {"const": "monitoring.coreos.com/v1"},
+            "kind": {"const": kind},
+            "metadata": _METADATA,
+            "spec": {
+                "type": "object",
+                "required": ["selector", endpoints_key],
+                "additionalProperties": False,
+                "properties": {
+                    "selector": _SELECTOR,
+                    "namespaceSelector": _NS_SELECTOR,
+                    endpoints_key: {"type": "array", "minItems": 1, "items": endpoint},
+                },
+            },
+        },
+    }
+
+
 CRD_SCHEMAS: dict[str, dict[str, Any]] = {
-    "ServiceMonitor": {
-        "type": "object",
-        "required": ["apiVersion", "kind", "metadata", "spec"],
-        "additionalProperties": False,
-        "properties": {
-            "apiVersion": {"const": "monitoring.coreos.com/v1"},
-            "kind": {"const": "ServiceMonitor"},
-            "metadata": _METADATA,
-            "spec": {
-                "type": "object",
-                "required": ["selector", "endpoints"],
-                "additionalProperties": False,
-                "properties": {
-                    "selector": _SELECTOR,
-                    "namespaceSelector": _NS_SELECTOR,
-                    "endpoints": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "properties": {"port": _STR, "targetPort": {"type": ["integer", "string"]}, **_ENDPOINT_COMMON},
-                            "oneOf": [{"required": ["port"]}, {"required": ["targetPort"]}],
-                        },
-                    },
-                },
-            },
-        },
-    },
-    "PodMonitor": {
-        "type": "object",
-        "required": ["apiVersion", "kind", "metadata", "spec"],
-        "additionalProperties": False,
-        "properties": {
-            "apiVersion": {"const": "monitoring.coreos.com/v1"},
-            "kind": {"const": "PodMonitor"},
-            "metadata": _METADATA,
-            "spec": {
-                "type": "object",
-                "required": ["selector", "podMetricsEndpoints"],
-                "additionalProperties": False,
-                "properties": {
-                    "selector": _SELECTOR,
-                    "namespaceSelector": _NS_SELECTOR,
-                    "podMetricsEndpoints": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "properties": {"port": _STR, "portNumber": {"type": "integer", "minimum": 1, "maximum": 65535}, **_ENDPOINT_COMMON},
-                            "oneOf": [{"required": ["port"]}, {"required": ["portNumber"]}],
-                        },
-                    },
-                },
-            },
-        },
-    },
+    "ServiceMonitor": _monitor_schema("ServiceMonitor", "endpoints", "targetPort", {"type": ["integer", "string"]}),
+    "PodMonitor": _monitor_schema("PodMonitor", "podMetricsEndpoints", "portNumber", {"type": "integer", "minimum": 1, "maximum": 65535}),
 }
 """What infermon sets in Prometheus Operator resources (monitoring.coreos.com/v1, operator v0.93)."""
 
