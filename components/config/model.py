@@ -298,7 +298,8 @@ class InferenceService(Model):
 
     metric_prefix: Optional[MetricPrefix] = None
     """Prefix a managed platform puts in front of the server's metric names, e.g.
-    ``inference:model_run:mlserver:``. Queries for this service use it."""
+    ``inference:model_run:mlserver:``. Recorded for the dashboards and alerts built on the
+    signal catalog (not built yet); scraping is unaffected."""
 
     @field_validator("selector")
     @classmethod
