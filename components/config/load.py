@@ -288,7 +288,7 @@ def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
             add(f"{p}.staticTargets", "set either selector (in-cluster discovery) or staticTargets, not both: the service would be scraped twice")
         if s.selector and not s.namespace:
             add(f"{p}.namespace", f"required with selector: the namespace service '{s.name}' runs in")
-        if s.static_targets and s.namespace is None and "monitor" in s.model_fields_set:
+        if s.static_targets and not s.selector and "monitor" in s.model_fields_set:
             add(f"{p}.monitor", "only applies to in-cluster discovery (selector), not to staticTargets")
         if s.selector and s.port is None and s.kind not in m.DEFAULT_PORTS:
             add(f"{p}.port", f"required for kind {s.kind}: infermon knows no default metrics port for it")

@@ -38,10 +38,6 @@ UrlPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9/_.~%-]*$")]
 
 LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 
-PLATFORMS = ("gke", "eks", "aks", "generic")
-INFERENCE_KINDS = ("triton", "vllm", "sglang", "mlserver", "arks-runtime", "arks-gateway", "generic")
-KUBERNETES_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35")
-
 
 class Model(BaseModel):
     """Base for every config object: camelCase keys, unknown keys rejected, immutable."""
