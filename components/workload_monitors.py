@@ -17,20 +17,40 @@ from . import naming
 from .config import LoadedConfig
 from .config import model as m
 
-ARKS_RUNTIME_PREFIXES = ("vllm", "sglang")
-ARKS_METRIC_NAMESPACE = "arks"
-"""Arks runtime pods run vLLM or SGLang; their ``vllm:``/``sglang:`` prefixes become a
-``runtime`` label and the series land in one ``arks:`` namespace."""
+ARKS_RUNTIMES = ("sglang", "vllm", "tensorrt", "onnx")
+"""Runtime prefixes Arks strips, as in Arks' own runtime ServiceMonitor
+(config/prometheus/monitor-runtime.yaml): only runtime series are kept, the prefix becomes
+a ``runtime`` label, and SGLang's two queue gauges take vLLM's names, so vLLM and SGLang
+runtimes land in one namespace (``num_requests_running{runtime="sglang"}``)."""
+
+ARKS_RENAMES = (("num_running_reqs", "num_requests_running"), ("num_queue_reqs", "num_requests_waiting"))
 
 
 def metric_relabelings(kind: str) -> list[dict[str, Any]]:
     if kind != "arks-runtime":
         return []
-    regex = f"({'|'.join(ARKS_RUNTIME_PREFIXES)}):(.+)"
-    return [
-        {"action": "replace", "sourceLabels": ["__name__"], "regex": regex, "targetLabel": "runtime", "replacement": "$1"},
-        {"action": "replace", "sourceLabels": ["__name__"], "regex": regex, "targetLabel": "__name__", "replacement": f"{ARKS_METRIC_NAMESPACE}:$2"},
+    runtimes = "|".join(ARKS_RUNTIMES)
+    rules: list[dict[str, Any]] = [
+        {"action": "keep", "sourceLabels": ["__name__"], "regex": f"({runtimes})[:_].+"},
+        {"action": "replace", "sourceLabels": ["__name__"], "regex": f"({runtimes})[:_](.+)", "targetLabel": "runtime", "replacement": "$1"},
+        {"action": "replace", "sourceLabels": ["__name__"], "regex": f"({runtimes})[:_](.+)", "targetLabel": "__name__", "replacement": "$2"},
     ]
+    for old, new in ARKS_RENAMES:
+        rules.append({"action": "replace", "sourceLabels": ["__name__"], "regex": f"(.*?){old}", "targetLabel": "__name__", "replacement": f"${{1}}{new}"})
+    return rules
+
+
+def arks_runtime_name(name: str) -> str | None:
+    """The name a runtime metric has after the Arks relabelings (None when dropped)."""
+    import re
+
+    m = re.fullmatch(f"({'|'.join(ARKS_RUNTIMES)})[:_](.+)", name)
+    if not m:
+        return None
+    out = m.group(2)
+    for old, new in ARKS_RENAMES:
+        out = re.sub(f"^(.*?){old}$", lambda mm: mm.group(1) + new, out)
+    return out
 
 
 def target_relabelings(s: m.InferenceService, environment: str) -> list[dict[str, Any]]:

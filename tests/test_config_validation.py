@@ -64,8 +64,8 @@ CASES = [
     ),
     (
         "kind without a default port",
-        {**BASE, "inference": [{"name": "gw", "kind": "arks-gateway", "namespace": "arks", "selector": {"app": "gw"}}]},
-        "inference[0].port: required for kind arks-gateway",
+        {**BASE, "inference": [{"name": "gw", "kind": "generic", "namespace": "apps", "selector": {"app": "gw"}}]},
+        "inference[0].port: required for kind generic",
     ),
     (
         "gpu-operator pool with exporter-only setting",

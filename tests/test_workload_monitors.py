@@ -21,8 +21,6 @@ def test_named_port_path_interval_and_namespace(prod):
     assert sm["spec"]["namespaceSelector"] == {"matchNames": ["imaging"]}
     ep = sm["spec"]["endpoints"][0]
     assert ep["targetPort"] == 8082 and ep["path"] == "/metrics" and ep["interval"] == "15s"
-    gw = obj(prod, "ServiceMonitor", "inference-arks-gateway")["spec"]["endpoints"][0]
-    assert gw["port"] == "metrics" and "targetPort" not in gw
 
 
 def test_service_and_team_labels_on_every_target(prod):
@@ -31,19 +29,38 @@ def test_service_and_team_labels_on_every_target(prod):
     assert labels == {"service": "chat-vllm", "team": "llm", "inference_kind": "vllm", "environment": "prod"}
 
 
-def test_pod_monitor_uses_port_number(prod):
-    pm = obj(prod, "PodMonitor", "inference-arks-runtimes")
-    ep = pm["spec"]["podMetricsEndpoints"][0]
-    assert ep["portNumber"] == 8080
+def test_pod_monitor_uses_port_number(tmp_path):
+    r = render_config(tmp_path, {**MINIMAL, "inference": [svc("v", "vllm", monitor="pod")]})
+    ep = obj(r, "PodMonitor", "inference-v")["spec"]["podMetricsEndpoints"][0]
+    assert ep["portNumber"] == 8000
+
+
+def test_arks_defaults_follow_arks_own_monitors(prod):
+    gw = obj(prod, "ServiceMonitor", "inference-arks-gateway")["spec"]["endpoints"][0]
+    rt = obj(prod, "ServiceMonitor", "inference-arks-runtimes")["spec"]["endpoints"][0]
+    assert gw["port"] == "metrics" and rt["port"] == "http"
 
 
 def test_arks_runtime_prefix_becomes_a_runtime_label(prod):
-    ep = obj(prod, "PodMonitor", "inference-arks-runtimes")["spec"]["podMetricsEndpoints"][0]
-    first, second = ep["metricRelabelings"]
-    assert first == {"action": "replace", "sourceLabels": ["__name__"], "regex": "(vllm|sglang):(.+)", "targetLabel": "runtime", "replacement": "$1"}
-    assert second["targetLabel"] == "__name__" and second["replacement"] == "arks:$2"
+    ep = obj(prod, "ServiceMonitor", "inference-arks-runtimes")["spec"]["endpoints"][0]
+    keep, label, strip, running, waiting = ep["metricRelabelings"]
+    assert keep == {"action": "keep", "sourceLabels": ["__name__"], "regex": "(sglang|vllm|tensorrt|onnx)[:_].+"}
+    assert label["targetLabel"] == "runtime" and label["replacement"] == "$1"
+    assert strip["targetLabel"] == "__name__" and strip["replacement"] == "$2"
+    assert running["regex"] == "(.*?)num_running_reqs" and running["replacement"] == "${1}num_requests_running"
+    assert waiting["regex"] == "(.*?)num_queue_reqs" and waiting["replacement"] == "${1}num_requests_waiting"
     # other kinds keep their names
     assert "metricRelabelings" not in obj(prod, "ServiceMonitor", "inference-chat-vllm")["spec"]["endpoints"][0]
+
+
+def test_arks_renames_match_what_prometheus_would_do():
+    from components.workload_monitors import arks_runtime_name
+
+    assert arks_runtime_name("vllm:num_requests_running") == "num_requests_running"
+    assert arks_runtime_name("sglang:num_running_reqs") == "num_requests_running"
+    assert arks_runtime_name("sglang:num_queue_reqs") == "num_requests_waiting"
+    assert arks_runtime_name("vllm:time_to_first_token_seconds") == "time_to_first_token_seconds"
+    assert arks_runtime_name("process_cpu_seconds_total") is None
 
 
 def test_static_target_services_get_no_monitor(dev):

@@ -276,8 +276,8 @@ class InferenceService(Model):
 
     port: Optional[Union[Annotated[int, Field(ge=1, le=65535)], K8sName]] = None
     """Metrics port: a port name (``metrics``) or number. Default per kind: triton 8002,
-    vllm 8000, sglang 30000, mlserver 8082; arks-runtime, arks-gateway and generic have
-    no default."""
+    vllm 8000, sglang 30000, mlserver 8082, arks-runtime port ``http``, arks-gateway port
+    ``metrics`` (as Arks' own ServiceMonitors); generic has no default."""
 
     path: UrlPath = "/metrics"
     """HTTP path of the metrics endpoint."""
@@ -426,5 +426,12 @@ class InfermonConfig(Model):
     """GPU node pools; each gets DCGM metrics."""
 
 
-DEFAULT_PORTS: dict[str, int] = {"triton": 8002, "vllm": 8000, "sglang": 30000, "mlserver": 8082}
-"""Metrics port of each server kind as its upstream ships it."""
+DEFAULT_PORTS: dict[str, int | str] = {
+    "triton": 8002,
+    "vllm": 8000,
+    "sglang": 30000,
+    "mlserver": 8082,
+    "arks-runtime": "http",
+    "arks-gateway": "metrics",
+}
+"""Metrics port of each server kind as its upstream ships it (a number, or a port name)."""
