@@ -1,0 +1,133 @@
+"""Shapes of the signal catalog: metrics as the servers expose them, and named signals.
+
+A signal is one or more PromQL *alternatives* (joined with ``or``: e.g. a vLLM metric
+under its new and its old name). Templates reference metrics as ``{{name}}`` or
+``{{name|extra="matchers"}}``; ``render`` turns each reference into
+``<prefix><name>{<matchers>}`` where the matchers are the caller's selector, restricted to
+labels the metric (or its scrape target) actually has. ``$__rate_interval`` is Grafana's
+window; alert rules pass a fixed one instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+REF = re.compile(r"\{\{([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\|([^}]*))?\}\}")
+RATE_WINDOW = "$__rate_interval"
+
+TARGET_LABELS = ("cluster", "environment", "service", "team", "inference_kind", "namespace", "pod", "endpoint", "gpu_pool", "node", "job", "instance")
+"""Labels every series of a scrape target carries, whatever the metric (set by infermon's
+relabelings, the operator, or external labels)."""
+
+SERIES_SUFFIXES = {"histogram": ("_bucket", "_sum", "_count"), "summary": ("_sum", "_count")}
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    """Name as scraped (counters with their ``_total`` where the server adds one)."""
+    type: str
+    """counter | gauge | histogram | summary"""
+    unit: str
+    """Unit of the value (seconds, microseconds, bytes, MiB, ratio, percent, requests …)."""
+    help: str
+    labels: tuple[str, ...] = ()
+    """Labels the server itself puts on the series."""
+
+    def series(self) -> tuple[str, ...]:
+        return tuple(self.name + s for s in SERIES_SUFFIXES.get(self.type, ("",)))
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    title: str
+    alternatives: tuple[str, ...]
+    """PromQL templates, tried in order (``or``)."""
+    unit: str = "short"
+    """Grafana unit id (reqps, s, ms, percentunit, bytes, …)."""
+    description: str = ""
+    legend: str = ""
+    """Grafana legend template, e.g. ``{{service}} {{model}}``."""
+    thresholds: tuple[tuple[float, str], ...] = ()
+    """(value, colour) steps above a green base."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    title: str
+    metrics: tuple[Metric, ...]
+    signals: tuple[Signal, ...]
+    model_label: Optional[str] = None
+    """The label naming the model (``model``, ``model_name``), if the server has one."""
+    source: str = ""
+    """Where the metric names were checked."""
+
+    def metric(self, name: str) -> Metric:
+        for m in self.metrics:
+            if name in m.series():
+                return m
+        raise KeyError(f"{self.name}: no catalog metric for series {name!r}")
+
+    def signal(self, name: str) -> Optional[Signal]:
+        return next((s for s in self.signals if s.name == name), None)
+
+    def series_names(self) -> set[str]:
+        return {s for m in self.metrics for s in m.series()}
+
+
+def render(kind: Kind, template: str, selector: dict[str, str], prefix: str = "", window: str = RATE_WINDOW) -> str:
+    """One template with every metric reference resolved.
+
+    ``selector`` maps label -> matcher text (``'=~"$service"'``); a matcher is applied only to
+    metrics that carry the label, so selecting a model never hides a per-GPU series.
+    """
+
+    def sub(m: re.Match) -> str:
+        name, extra = m.group(1), m.group(2)
+        metric = kind.metric(name)
+        labels = set(metric.labels) | set(TARGET_LABELS)
+        matchers = [f"{label}{matcher}" for label, matcher in selector.items() if label in labels]
+        if extra:
+            matchers.append(extra)
+        return f"{prefix}{name}{{{', '.join(matchers)}}}" if matchers else f"{prefix}{name}"
+
+    return REF.sub(sub, template).replace(RATE_WINDOW, window)
+
+
+def render_signal(kind: Kind, signal: Signal, selector: dict[str, str], prefix: str = "", window: str = RATE_WINDOW) -> list[str]:
+    out: list[str] = []
+    for alt in signal.alternatives:
+        expr = render(kind, alt, selector, prefix, window)
+        if expr not in out:
+            out.append(expr)
+    return out
+
+
+def join_or(exprs: list[str]) -> str:
+    unique = list(dict.fromkeys(exprs))
+    if len(unique) == 1:
+        return unique[0]
+    return " or ".join(f"({e})" for e in unique)
+
+
+# --- helpers for writing signals -----------------------------------------------------------
+
+QUANTILES = (0.5, 0.9, 0.95, 0.99)
+
+
+def pct(q: float) -> str:
+    return f"p{int(q * 100)}"
+
+
+def quantile_signals(name: str, title: str, bucket_alternatives: tuple[str, ...], by: str, unit: str, description: str,
+                     legend: str, scale: str = "") -> tuple[Signal, ...]:
+    """One signal per quantile over histogram bucket references (``{{x_bucket}}``)."""
+    out = []
+    for q in QUANTILES:
+        alts = tuple(f"histogram_quantile({q}, sum by (le, {by}) (rate({b}[{RATE_WINDOW}]))){scale}" for b in bucket_alternatives)
+        out.append(Signal(f"{name}_{pct(q)}", f"{title} {pct(q)}", alts, unit, description, legend))
+    return tuple(out)

@@ -1,0 +1,54 @@
+"""Containers of inference pods: cAdvisor through the kubelet, plus kube-state-metrics.
+
+Both are scraped by kube-prometheus-stack's own ServiceMonitors (``job="kubelet"`` with
+``metrics_path=/metrics/cadvisor``, and ``job="kube-state-metrics"``). cAdvisor labels:
+namespace, pod, container (``""`` for the pod cgroup, ``POD`` for the pause container),
+image; network series are per pod (``interface``). Limits come from kube-state-metrics'
+``kube_pod_container_resource_limits{resource, unit}``.
+"""
+
+from .base import RATE_WINDOW as W
+from .base import Kind, Metric, Signal
+
+C = ("namespace", "pod", "container", "image", "id", "name")
+
+METRICS = (
+    Metric("container_cpu_usage_seconds_total", "counter", "seconds", "CPU time consumed.", C + ("cpu",)),
+    Metric("container_memory_working_set_bytes", "gauge", "bytes", "Working set memory (what the OOM killer looks at).", C),
+    Metric("container_cpu_cfs_periods_total", "counter", "periods", "Elapsed CFS enforcement periods.", C),
+    Metric("container_cpu_cfs_throttled_periods_total", "counter", "periods", "CFS periods in which the container was throttled.", C),
+    Metric("container_network_receive_bytes_total", "counter", "bytes", "Bytes received.", C + ("interface",)),
+    Metric("container_network_transmit_bytes_total", "counter", "bytes", "Bytes transmitted.", C + ("interface",)),
+    Metric("container_oom_events_total", "counter", "events", "OOM events observed for the container.", C),
+    Metric("kube_pod_container_resource_limits", "gauge", "value", "Container resource limits (kube-state-metrics).",
+           ("namespace", "pod", "container", "node", "resource", "unit")),
+    Metric("kube_pod_container_status_last_terminated_reason", "gauge", "value", "Reason of the last container termination (kube-state-metrics).",
+           ("namespace", "pod", "container", "reason")),
+)
+
+REAL = 'container!="", container!="POD"'
+LEG = "{{namespace}}/{{pod}} {{container}}"
+
+SIGNALS = (
+    Signal("cpu", "CPU", (f"sum by (namespace, pod, container) (rate({{{{container_cpu_usage_seconds_total|{REAL}}}}}[{W}]))",),
+           "short", "CPU cores used.", LEG),
+    Signal("memory_vs_limit", "Working set / memory limit",
+           (f'sum by (namespace, pod, container) ({{{{container_memory_working_set_bytes|{REAL}}}}}) / sum by (namespace, pod, container) ({{{{kube_pod_container_resource_limits|resource="memory"}}}})',),
+           "percentunit", "Working-set memory against the container's limit; at 100 % the container is OOM-killed.", LEG, ((0.8, "orange"), (0.95, "red"))),
+    Signal("memory", "Working set", (f"sum by (namespace, pod, container) ({{{{container_memory_working_set_bytes|{REAL}}}}})",),
+           "bytes", "Working-set memory.", LEG),
+    Signal("throttling", "CPU throttling",
+           (f"sum by (namespace, pod, container) (rate({{{{container_cpu_cfs_throttled_periods_total|{REAL}}}}}[{W}])) / sum by (namespace, pod, container) (rate({{{{container_cpu_cfs_periods_total|{REAL}}}}}[{W}]))",),
+           "percentunit", "Share of CFS periods in which the container was throttled.", LEG, ((0.25, "orange"), (0.5, "red"))),
+    Signal("network_receive", "Network receive", (f"sum by (namespace, pod) (rate({{{{container_network_receive_bytes_total}}}}[{W}]))",),
+           "Bps", "Bytes received per second, per pod.", "{{namespace}}/{{pod}}"),
+    Signal("network_transmit", "Network transmit", (f"sum by (namespace, pod) (rate({{{{container_network_transmit_bytes_total}}}}[{W}]))",),
+           "Bps", "Bytes transmitted per second, per pod.", "{{namespace}}/{{pod}}"),
+    Signal("oom_events", "OOM kills", (f"sum by (namespace, pod, container) (increase({{{{container_oom_events_total|{REAL}}}}}[{W}]))",),
+           "short", "OOM kills in each interval.", LEG),
+    Signal("last_oom_killed", "Last terminated: OOMKilled", ('max by (namespace, pod, container) ({{kube_pod_container_status_last_terminated_reason|reason="OOMKilled"}})',),
+           "none", "1 when the container's last termination was an OOM kill.", LEG, ((1, "red"),)),
+)
+
+KIND = Kind("containers", "Containers", METRICS, SIGNALS, model_label=None,
+            source="cAdvisor (google/cadvisor metrics docs) via the kubelet; kube-state-metrics pod metrics docs")

@@ -1,0 +1,61 @@
+"""NVIDIA DCGM exporter (one per GPU node, :9400/metrics).
+
+The metric list is the exporter's collectors table (``components.gpu.dcgm_fields``), so
+the catalog and the collectors ConfigMap cannot drift apart. Framebuffer figures are MiB;
+``DCGM_FI_DEV_XID_ERRORS`` is the value of the last XID. The host label changed from
+``Hostname`` to ``hostname`` across exporter releases, so nothing here uses it: infermon's
+ServiceMonitor adds ``node`` and ``gpu_pool`` instead. With Kubernetes mapping on, series of
+an allocated GPU carry the workload's ``pod``/``namespace``/``container``.
+"""
+
+from ..gpu import dcgm_fields
+from .base import RATE_WINDOW as W
+from .base import Kind, Metric, Signal
+
+LABELS = ("gpu", "UUID", "pci_bus_id", "device", "modelName", "DCGM_FI_DRIVER_VERSION", "pod", "namespace", "container")
+UNITS = {"counter": "count", "gauge": "value"}
+
+METRICS = tuple(
+    Metric(f.name, f.type, UNITS[f.type], f.help, LABELS)
+    for f in dcgm_fields.DEFAULT + dcgm_fields.PROFILING + dcgm_fields.OPTIONAL
+    if f.type != "label"
+)
+
+BY = "gpu_pool, node, gpu"
+LEG = "{{gpu_pool}} {{node}} GPU {{gpu}}"
+
+SIGNALS = (
+    Signal("utilization", "GPU utilisation", ("avg by (gpu_pool, node, gpu) ({{DCGM_FI_DEV_GPU_UTIL}})",), "percent",
+           "GPU utilisation (share of time a kernel was running).", LEG),
+    Signal("utilization_by_pool", "GPU utilisation by pool", ("avg by (gpu_pool) ({{DCGM_FI_DEV_GPU_UTIL}})",), "percent",
+           "Mean GPU utilisation of each pool.", "{{gpu_pool}}"),
+    Signal("utilization_by_pod", "GPU utilisation by pod", ('avg by (namespace, pod) ({{DCGM_FI_DEV_GPU_UTIL|pod!=""}})',), "percent",
+           "GPU utilisation of the GPUs allocated to each pod.", "{{namespace}}/{{pod}}"),
+    Signal("framebuffer_used", "Framebuffer used",
+           (f"sum by ({BY}) ({{{{DCGM_FI_DEV_FB_USED}}}}) / (sum by ({BY}) ({{{{DCGM_FI_DEV_FB_USED}}}}) + sum by ({BY}) ({{{{DCGM_FI_DEV_FB_FREE}}}}))",),
+           "percentunit", "Used share of GPU memory (FB_USED / (FB_USED + FB_FREE), both MiB).", LEG, ((0.9, "orange"), (0.97, "red"))),
+    Signal("framebuffer_free", "Framebuffer free", (f"sum by ({BY}) ({{{{DCGM_FI_DEV_FB_FREE}}}})",), "decmbytes",
+           "Free GPU memory (MiB).", LEG),
+    Signal("temperature", "GPU temperature", (f"max by ({BY}) ({{{{DCGM_FI_DEV_GPU_TEMP}}}})",), "celsius", "GPU temperature.", LEG,
+           ((80, "orange"), (87, "red"))),
+    Signal("power", "Power draw", (f"sum by ({BY}) ({{{{DCGM_FI_DEV_POWER_USAGE}}}})",), "watt", "Power draw.", LEG),
+    Signal("sm_clock", "SM clock", (f"max by ({BY}) ({{{{DCGM_FI_DEV_SM_CLOCK}}}})",), "rotmhz", "SM clock frequency.", LEG),
+    Signal("memory_clock", "Memory clock", (f"max by ({BY}) ({{{{DCGM_FI_DEV_MEM_CLOCK}}}})",), "rotmhz", "Memory clock frequency.", LEG),
+    Signal("tensor_active", "Tensor pipe active", (f"avg by ({BY}) ({{{{DCGM_FI_PROF_PIPE_TENSOR_ACTIVE}}}})",), "percentunit",
+           "Share of cycles the tensor pipe is busy (pools with profiling only).", LEG),
+    Signal("dram_active", "DRAM active", (f"avg by ({BY}) ({{{{DCGM_FI_PROF_DRAM_ACTIVE}}}})",), "percentunit",
+           "Share of cycles the memory interface is busy (pools with profiling only).", LEG),
+    Signal("xid_errors", "Last XID error", (f"max by ({BY}) ({{{{DCGM_FI_DEV_XID_ERRORS}}}})",), "none",
+           "Value of the last XID error (0: none). 13/31/43 are usually application faults, 48/63/64/74/79 hardware.", LEG, ((1, "red"),)),
+    Signal("pcie_replays", "PCIe replays", (f"sum by ({BY}) (rate({{{{DCGM_FI_DEV_PCIE_REPLAY_COUNTER}}}}[{W}]))",), "ops",
+           "PCIe retries per second.", LEG),
+    Signal("row_remap_failure", "Row-remap failure", (f"max by ({BY}) ({{{{DCGM_FI_DEV_ROW_REMAP_FAILURE}}}})",), "none",
+           "1 when the GPU failed to remap a memory row: the GPU needs service.", LEG, ((1, "red"),)),
+    Signal("energy", "Energy", ("sum by (gpu_pool) (increase({{DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION}}[$__range])) / 3.6e9",), "kwatth",
+           "Energy used over the dashboard's time range (mJ converted to kWh).", "{{gpu_pool}}"),
+    Signal("saturation", "GPU utilisation", ("max by (gpu_pool) ({{DCGM_FI_DEV_GPU_UTIL}}) / 100",), "percentunit",
+           "Busiest GPU of the pool.", "{{gpu_pool}}"),
+)
+
+KIND = Kind("dcgm", "NVIDIA DCGM", METRICS, SIGNALS, model_label=None,
+            source="dcgm-exporter 4.8.2 etc/default-counters.csv and dcp-metrics-included.csv")

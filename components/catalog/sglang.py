@@ -1,0 +1,76 @@
+"""SGLang (``--enable-metrics``; ``/metrics`` on the server port).
+
+Checked against python/sglang/srt/metrics/collector.py and SGLang's production metrics
+doc. Names differ from vLLM (``sglang:num_running_reqs``, ``sglang:num_queue_reqs``);
+``sglang:token_usage`` is the KV-pool usage ratio and ``sglang:cache_hit_rate`` the prefix
+(radix) cache hit rate, both gauges. The prompt/generation length histograms exist only
+with ``--collect-tokens-histogram``. Label: ``model_name``.
+"""
+
+from .base import RATE_WINDOW as W
+from .base import Kind, Metric, Signal, quantile_signals
+
+L = ("model_name",)
+
+METRICS = (
+    Metric("sglang:num_running_reqs", "gauge", "requests", "Running requests.", L),
+    Metric("sglang:num_queue_reqs", "gauge", "requests", "Requests in the waiting queue.", L),
+    Metric("sglang:num_used_tokens", "gauge", "tokens", "Used tokens in the KV pool.", L),
+    Metric("sglang:token_usage", "gauge", "ratio", "KV token pool usage.", L),
+    Metric("sglang:cache_hit_rate", "gauge", "ratio", "Prefix cache hit rate.", L),
+    Metric("sglang:gen_throughput", "gauge", "tokens/s", "Generation throughput.", L),
+    Metric("sglang:prompt_tokens_total", "counter", "tokens", "Prefill tokens processed.", L),
+    Metric("sglang:generation_tokens_total", "counter", "tokens", "Generation tokens processed.", L),
+    Metric("sglang:num_requests_total", "counter", "requests", "Requests processed.", L),
+    Metric("sglang:num_aborted_requests_total", "counter", "requests", "Requests aborted.", L),
+    Metric("sglang:time_to_first_token_seconds", "histogram", "seconds", "Time to first token.", L),
+    Metric("sglang:inter_token_latency_seconds", "histogram", "seconds", "Inter-token latency.", L),
+    Metric("sglang:e2e_request_latency_seconds", "histogram", "seconds", "End-to-end request latency.", L),
+    Metric("sglang:prompt_tokens_histogram", "histogram", "tokens", "Prompt length (with --collect-tokens-histogram).", L),
+    Metric("sglang:generation_tokens_histogram", "histogram", "tokens", "Generation length (with --collect-tokens-histogram).", L),
+)
+
+BY = "service, model_name"
+LEG = "{{service}} {{model_name}}"
+
+
+def signals(p: str = "sglang:", running: str = "sglang:num_running_reqs", waiting: str = "sglang:num_queue_reqs") -> tuple[Signal, ...]:
+    return (
+        Signal("request_rate", "Requests", (f"sum by (service) (rate({{{{{p}num_requests_total}}}}[{W}]))",),
+               "reqps", "Finished requests per second.", "{{service}}"),
+        Signal("error_ratio", "Aborted ratio",
+               (f"sum by (service) (rate({{{{{p}num_aborted_requests_total}}}}[{W}])) / sum by (service) (rate({{{{{p}num_requests_total}}}}[{W}]))",),
+               "percentunit", "Aborted requests as a share of requests.", "{{service}}", ((0.05, "orange"), (0.2, "red"))),
+        *quantile_signals("ttft", "Time to first token", (f"{{{{{p}time_to_first_token_seconds_bucket}}}}",), BY, "s",
+                          "Time from request arrival to the first generated token.", LEG),
+        *quantile_signals("e2e_latency", "E2E latency", (f"{{{{{p}e2e_request_latency_seconds_bucket}}}}",), BY, "s",
+                          "End-to-end request latency.", LEG),
+        *quantile_signals("itl", "Time per output token", (f"{{{{{p}inter_token_latency_seconds_bucket}}}}",), BY, "s",
+                          "Time between output tokens.", LEG),
+        *quantile_signals("prompt_length", "Prompt length", (f"{{{{{p}prompt_tokens_histogram_bucket}}}}",), BY, "short",
+                          "Prompt tokens per request (needs --collect-tokens-histogram).", LEG),
+        *quantile_signals("generation_length", "Generation length", (f"{{{{{p}generation_tokens_histogram_bucket}}}}",), BY, "short",
+                          "Generated tokens per request (needs --collect-tokens-histogram).", LEG),
+        Signal("prompt_throughput", "Prompt tokens/s (total)", (f"sum by (service) (rate({{{{{p}prompt_tokens_total}}}}[{W}]))",),
+               "short", "Prefill tokens processed per second, all instances.", "{{service}}"),
+        Signal("prompt_throughput_instance", "Prompt tokens/s per instance", (f"sum by (service, instance) (rate({{{{{p}prompt_tokens_total}}}}[{W}]))",),
+               "short", "Prefill tokens processed per second, per instance.", "{{service}} {{instance}}"),
+        Signal("generation_throughput", "Generation tokens/s (total)", (f"sum by (service) (rate({{{{{p}generation_tokens_total}}}}[{W}]))",),
+               "short", "Tokens generated per second, all instances.", "{{service}}"),
+        Signal("generation_throughput_instance", "Generation tokens/s per instance", (f"sum by (service, instance) (rate({{{{{p}generation_tokens_total}}}}[{W}]))",),
+               "short", "Tokens generated per second, per instance.", "{{service}} {{instance}}"),
+        Signal("running", "Running requests", (f"sum by ({BY}) ({{{{{running}}}}})",), "short", "Requests running.", LEG),
+        Signal("waiting", "Waiting requests", (f"sum by ({BY}) ({{{{{waiting}}}}})",), "short", "Requests queued.", LEG),
+        Signal("kv_cache_usage", "KV-cache utilisation", (f"max by ({BY}, instance) ({{{{{p}token_usage}}}})",),
+               "percentunit", "Share of the KV token pool in use.", LEG + " {{instance}}", ((0.9, "orange"), (0.98, "red"))),
+        Signal("prefix_cache_hit_rate", "Prefix-cache hit rate", (f"avg by ({BY}) ({{{{{p}cache_hit_rate}}}})",),
+               "percentunit", "Prefix (radix) cache hit rate.", LEG),
+        Signal("latency", "E2E latency p95", (f"histogram_quantile(0.95, sum by (le, service) (rate({{{{{p}e2e_request_latency_seconds_bucket}}}}[{W}])))",),
+               "s", "95th percentile end-to-end request latency.", "{{service}}"),
+        Signal("saturation", "KV-cache utilisation", (f"max by (service) ({{{{{p}token_usage}}}})",),
+               "percentunit", "Fullest KV token pool of the service.", "{{service}}"),
+    )
+
+
+KIND = Kind("sglang", "SGLang", METRICS, signals(), model_label="model_name",
+            source="sglang python/sglang/srt/metrics/collector.py; docs/references/production_metrics.md")
