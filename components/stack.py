@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 
 from . import naming
 from .config import LoadedConfig
+from .grafana_dashboards import GrafanaDashboards, GrafanaDashboardsArgs
 from .gpu.dcgm_exporter import DcgmExporter, DcgmExporterArgs, gpu_operator_service_monitor
 from .kube_prometheus_stack import KubePrometheusStack, KubePrometheusStackArgs
 from .scrape_targets import ExternalScrapeTargets, ExternalScrapeTargetsArgs
@@ -90,6 +91,9 @@ class ObservabilityStack(pulumi.ComponentResource):
                 spec=sm["spec"],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace] + crds),
             )
+
+        if cfg.grafana.delivery == "api" or cfg.grafana.enabled:
+            GrafanaDashboards(f"{name}-dashboards", GrafanaDashboardsArgs(loaded, ns_name), opts=in_ns)
 
         self.namespace = ns_name
         self.grafana_service = naming.GRAFANA_SERVICE if cfg.grafana.enabled else ""

@@ -38,7 +38,7 @@ def _runtime_signals() -> tuple[Signal, ...]:
     return tuple(merged.values())
 
 
-RUNTIME = Kind("arks-runtime", "Arks runtime", _runtime_metrics(), _runtime_signals(), model_label="model_name",
+RUNTIME = Kind("arks-runtime", "Arks runtime", _runtime_metrics(), _runtime_signals(), model_label="model_name", key_metric="num_requests_running",
                source="scitix/arks config/prometheus/monitor-runtime.yaml, with the vLLM and SGLang catalogs")
 
 G = ("namespace", "user", "model")
@@ -92,5 +92,5 @@ GATEWAY_SIGNALS = (
            "percentunit", "The quota closest to its limit.", "{{service}}"),
 )
 
-GATEWAY = Kind("arks-gateway", "Arks gateway", GATEWAY_METRICS, GATEWAY_SIGNALS, model_label="model",
+GATEWAY = Kind("arks-gateway", "Arks gateway", GATEWAY_METRICS, GATEWAY_SIGNALS, model_label="model", key_metric="gateway_requests_total",
                source="scitix/arks pkg/gateway/metrics/metrics.go; config/prometheus/monitor-gw.yaml")

@@ -63,6 +63,8 @@ class Kind:
     signals: tuple[Signal, ...]
     model_label: Optional[str] = None
     """The label naming the model (``model``, ``model_name``), if the server has one."""
+    key_metric: str = ""
+    """A series every instance of the kind exposes; dashboards list label values from it."""
     source: str = ""
     """Where the metric names were checked."""
 

@@ -51,4 +51,5 @@ SIGNALS = (
 )
 
 KIND = Kind("containers", "Containers", METRICS, SIGNALS, model_label=None,
+            key_metric="container_memory_working_set_bytes",
             source="cAdvisor (google/cadvisor metrics docs) via the kubelet; kube-state-metrics pod metrics docs")

@@ -60,4 +60,5 @@ SIGNALS = (
 )
 
 KIND = Kind("databricks", "Databricks Model Serving", METRICS, SIGNALS, model_label=None,
+            key_metric="request_count_total",
             source="Databricks docs: metrics export for serving endpoints; Datadog databricks integration metadata")

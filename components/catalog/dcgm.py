@@ -58,4 +58,5 @@ SIGNALS = (
 )
 
 KIND = Kind("dcgm", "NVIDIA DCGM", METRICS, SIGNALS, model_label=None,
+            key_metric="DCGM_FI_DEV_GPU_UTIL",
             source="dcgm-exporter 4.8.2 etc/default-counters.csv and dcp-metrics-included.csv")

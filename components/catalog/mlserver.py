@@ -81,4 +81,5 @@ SIGNALS = (
 )
 
 KIND = Kind("mlserver", "Seldon MLServer", METRICS, SIGNALS, model_label="model",
+            key_metric="model_infer_request_success_total",
             source="MLServer docs (metrics), mlserver/handlers/dataplane.py, mlserver/parallel/dispatcher.py")

@@ -73,4 +73,5 @@ def signals(p: str = "sglang:", running: str = "sglang:num_running_reqs", waitin
 
 
 KIND = Kind("sglang", "SGLang", METRICS, signals(), model_label="model_name",
+            key_metric="sglang:num_running_reqs",
             source="sglang python/sglang/srt/metrics/collector.py; docs/references/production_metrics.md")

@@ -93,4 +93,5 @@ SIGNALS = (
 )
 
 KIND = Kind("triton", "NVIDIA Triton", METRICS, SIGNALS, model_label="model",
+            key_metric="nv_inference_request_success",
             source="Triton user guide, Metrics (docs.nvidia.com); tritonserver sample /metrics output")

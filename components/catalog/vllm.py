@@ -99,4 +99,5 @@ def signals(p: str = "vllm:") -> tuple[Signal, ...]:
 
 
 KIND = Kind("vllm", "vLLM", METRICS, signals(), model_label="model_name",
+            key_metric="vllm:num_requests_running",
             source="vllm/engine/metrics.py (v0), vllm/v1/metrics/loggers.py (v1), vLLM metrics design doc")

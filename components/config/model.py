@@ -294,8 +294,8 @@ class InferenceService(Model):
 
     metric_prefix: Optional[MetricPrefix] = None
     """Prefix a managed platform puts in front of the server's metric names, e.g.
-    ``inference:model_run:mlserver:``. Recorded for the dashboards and alerts built on the
-    signal catalog (not built yet); scraping is unaffected."""
+    ``inference:model_run:mlserver:``. Every dashboard query for this service uses it;
+    scraping is unaffected."""
 
     @field_validator("selector")
     @classmethod

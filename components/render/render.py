@@ -99,6 +99,9 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
         if e["type"] == HELM_RELEASE:
             out.files[f"helm/{e['inputs']['name']}.values.yaml"] = _dump(e["inputs"].get("values", {}))
 
+    for rel, text in grafana_files(entries).items():
+        out.files[rel] = text
+
     jobs = scrape_jobs(run)
     out.files["prometheus/scrape-configs.yaml"] = _dump(jobs) if jobs else "[]\n"
 
@@ -108,6 +111,25 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     out.checks.append(validate.check_custom_resources(custom))
     out.checks.append(validate.check_scrape_configs(jobs, loaded.config.prometheus.scrape_interval))
     return out
+
+
+def grafana_files(entries: list[dict[str, Any]]) -> dict[str, str]:
+    """``grafana/<folder>/<uid>.json`` for every dashboard the stack delivers, either way."""
+    files: dict[str, str] = {}
+    folders = {e["name"]: e["inputs"].get("title") for e in entries if e["type"] == "grafana:oss/folder:Folder"}
+    folder_by_uid = {e["inputs"].get("uid"): e["inputs"].get("title") for e in entries if e["type"] == "grafana:oss/folder:Folder"}
+    for e in entries:
+        inputs = e["inputs"]
+        if e["type"] == "kubernetes:core/v1:ConfigMap" and (inputs.get("metadata", {}).get("labels") or {}).get("grafana_dashboard") == "1":
+            folder = inputs["metadata"]["annotations"]["grafana_folder"]
+            for key, text in sorted(inputs.get("data", {}).items()):
+                files[f"grafana/{folder}/{key}"] = text
+        elif e["type"] == "grafana:oss/dashboard:Dashboard":
+            text = inputs["configJson"]
+            uid = json.loads(text)["uid"]
+            folder = folder_by_uid.get(inputs.get("folder")) or folders.get(inputs.get("folder"), "General")
+            files[f"grafana/{folder}/{uid}.json"] = text
+    return files
 
 
 def scrape_jobs(run: engine.RenderRun) -> list[dict[str, Any]]:

@@ -1,0 +1,73 @@
+"""Grafana dashboards, built with grafana-foundation-sdk from the signal catalog.
+
+``build(loaded)`` returns the dashboards a stack needs: a kind's dashboard only when the
+stack runs that kind. One module per dashboard; queries live in ``components/catalog``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from components.catalog import KINDS
+from components.config import LoadedConfig
+
+from . import containers, fleet_overview, gpu_fleet, llm_gateway, llm_runtime, managed_endpoints, mlserver, triton
+from .common import Context, Flavor, to_json
+
+PER_KIND = (llm_runtime, llm_gateway, triton, mlserver, managed_endpoints)
+"""Dashboards for inference kinds, in the order the overview links to them."""
+
+FOLDERS = {"LLM": "infermon-llm", "Triton": "infermon-triton", "Diffusion": "infermon-diffusion",
+           "Managed endpoints": "infermon-managed-endpoints", "GPU": "infermon-gpu", "Platform": "infermon-platform"}
+"""Folder title -> folder uid."""
+
+
+@dataclass(frozen=True)
+class BuiltDashboard:
+    uid: str
+    title: str
+    folder: str
+    json: str
+
+
+def _flavors(loaded: LoadedConfig) -> list[Flavor]:
+    cfg = loaded.config
+    seen: dict[tuple[str, str], Flavor] = {}
+    for s in cfg.inference:
+        if s.kind in KINDS:
+            seen.setdefault((s.kind, s.metric_prefix or ""), Flavor(KINDS[s.kind], s.metric_prefix or ""))
+    for e in cfg.endpoints:
+        if e.kind in KINDS:
+            seen.setdefault((e.kind, ""), Flavor(KINDS[e.kind]))
+    return [seen[k] for k in sorted(seen)]
+
+
+def _service_rows(loaded: LoadedConfig) -> list[tuple[str, str, str, str]]:
+    uid_of = {k: m.UID for m in PER_KIND for k in m.KINDS}
+    rows = [(s.name, s.kind, s.metric_prefix or "", uid_of[s.kind]) for s in loaded.config.inference if s.kind in uid_of]
+    rows += [(e.name, e.kind, "", uid_of[e.kind]) for e in loaded.config.endpoints if e.kind in uid_of]
+    return rows
+
+
+def build(loaded: LoadedConfig) -> list[BuiltDashboard]:
+    cfg = loaded.config
+    flavors = _flavors(loaded)
+    out: list[BuiltDashboard] = []
+
+    def add(module, d) -> None:
+        out.append(BuiltDashboard(module.UID, module.TITLE, module.FOLDER, to_json(d)))
+
+    base = {"cluster": '=~"$cluster"', "service": '=~"$service"'}
+    for module in PER_KIND:
+        mine = [f for f in flavors if f.kind.name in module.KINDS]
+        if mine:
+            add(module, module.build(Context(mine, {**base, **module.SELECT})))
+    if cfg.gpu_pools:
+        add(gpu_fleet, gpu_fleet.build(Context([Flavor(KINDS["dcgm"])], {"cluster": '=~"$cluster"', **gpu_fleet.SELECT})))
+    namespaces = sorted({s.namespace for s in cfg.inference if s.selector and s.namespace})
+    if namespaces:
+        add(containers, containers.build(Context([Flavor(KINDS["containers"])], {"cluster": '=~"$cluster"', **containers.SELECT}), namespaces))
+    rows = _service_rows(loaded)
+    if rows:
+        add(fleet_overview, fleet_overview.build(rows))
+    return out

@@ -1,0 +1,172 @@
+"""Layout helpers shared by every dashboard: variables, panels, the JSON encoding.
+
+Queries come from the signal catalog; this module only places them. A panel names one or
+more catalog signals; each becomes one query, the ``or`` of that signal over every
+*flavor* (kind x metric prefix) the stack runs, so one panel covers vLLM, SGLang and Arks
+runtimes, both vLLM naming generations, and services re-exported under a prefix.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Optional
+
+from grafana_foundation_sdk.builders import dashboard as db
+from grafana_foundation_sdk.builders import prometheus as prom
+from grafana_foundation_sdk.builders import stat, timeseries
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import dashboard as dm
+
+from components.catalog import KINDS, Kind, join_or, render_signal
+
+DATASOURCE = dm.DataSourceRef(type_val="prometheus", uid="${datasource}")
+TAG = "infermon"
+ALL = ".*"
+
+
+@dataclass(frozen=True)
+class Flavor:
+    kind: Kind
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class Panel:
+    signals: tuple[str, ...]
+    """Catalog signal names, one query each (title, unit and description from the first)."""
+    title: Optional[str] = None
+    viz: str = "timeseries"
+    width: int = 8
+    height: int = 8
+
+
+@dataclass(frozen=True)
+class Row:
+    title: str
+    panels: tuple[Panel, ...]
+
+
+def P(*signals: str, title: Optional[str] = None, viz: str = "timeseries", width: int = 8) -> Panel:  # noqa: N802 (layout shorthand)
+    return Panel(tuple(signals), title, viz, width)
+
+
+@dataclass
+class Context:
+    """What a dashboard is built from: the flavors it covers and how queries select series."""
+
+    flavors: list[Flavor]
+    selector: dict[str, str]
+    _next_id: int = field(default=1)
+
+    def next_id(self) -> int:
+        self._next_id += 1
+        return self._next_id - 1
+
+    def expr(self, signal_name: str) -> Optional[str]:
+        exprs: list[str] = []
+        for f in self.flavors:
+            sig = f.kind.signal(signal_name)
+            if sig is not None:
+                exprs += render_signal(f.kind, sig, self.selector, f.prefix)
+        return join_or(exprs) if exprs else None
+
+    def signal(self, signal_name: str):
+        for f in self.flavors:
+            sig = f.kind.signal(signal_name)
+            if sig is not None:
+                return sig
+        raise KeyError(f"no flavor of this dashboard has signal {signal_name!r}")
+
+    def key_selector(self, extra: str = "") -> str:
+        """A series selector matching the key metric of every flavor."""
+        names = sorted({f.prefix + f.kind.key_metric for f in self.flavors})
+        inner = f'__name__=~"{"|".join(names)}"' if len(names) > 1 else f'__name__="{names[0]}"'
+        return "{" + inner + (", " + extra if extra else "") + "}"
+
+
+def thresholds(steps: tuple[tuple[float, str], ...]) -> db.ThresholdsConfig:
+    return db.ThresholdsConfig().mode(dm.ThresholdsMode.ABSOLUTE).steps(
+        [dm.Threshold(value=None, color="green")] + [dm.Threshold(value=v, color=c) for v, c in steps]
+    )
+
+
+def build_panel(ctx: Context, spec: Panel):
+    first = ctx.signal(spec.signals[0])
+    builder = (stat.Panel() if spec.viz == "stat" else timeseries.Panel())
+    builder = (
+        builder.id(ctx.next_id())
+        .title(spec.title or first.title)
+        .description(first.description)
+        .datasource(DATASOURCE)
+        .unit(first.unit)
+        .span(spec.width)
+        .height(spec.height)
+        .thresholds(thresholds(first.thresholds))
+    )
+    ref = iter("ABCDEFGHIJ")
+    for name in spec.signals:
+        expr = ctx.expr(name)
+        if expr is None:
+            continue
+        sig = ctx.signal(name)
+        builder = builder.with_target(prom.Dataquery().ref_id(next(ref)).expr(expr).legend_format(sig.legend or "__auto"))
+    return builder
+
+
+def datasource_variable() -> db.DatasourceVariable:
+    return db.DatasourceVariable("datasource").label("Data source").type("prometheus")
+
+
+def query_variable(name: str, label: str, query: str) -> db.QueryVariable:
+    return (
+        db.QueryVariable(name)
+        .label(label)
+        .datasource(DATASOURCE)
+        .query(query)
+        .multi(True)
+        .include_all(True)
+        .all_value(ALL)
+        .current(dm.VariableOption(selected=True, text="All", value="$__all"))
+        .refresh(dm.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dm.VariableSort.ALPHABETICAL_ASC)
+    )
+
+
+def cluster_variable() -> db.QueryVariable:
+    # `cluster` is an external label: present in a long-term store, absent locally, where
+    # the "All" value (.*) still matches every series.
+    return query_variable("cluster", "Cluster", "label_values(up, cluster)")
+
+
+def dashboard(uid: str, title: str, description: str, tags: list[str], ctx: Context, variables: list, rows: list[Row]) -> db.Dashboard:
+    d = (
+        db.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags([TAG] + tags)
+        .refresh("1m")
+        .time("now-3h", "now")
+        .timezone("browser")
+        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+        .link(db.DashboardLink("infermon dashboards").type(dm.DashboardLinkType.DASHBOARDS).tags([TAG])
+              .as_dropdown(True).include_vars(False).keep_time(True))
+    )
+    for v in variables:
+        d = d.with_variable(v)
+    for row in rows:
+        built = [build_panel(ctx, p) for p in row.panels if any(ctx.expr(s) for s in p.signals)]
+        if not built:
+            continue
+        d = d.with_row(db.Row(row.title).id(ctx.next_id()))
+        for panel in built:
+            d = d.with_panel(panel)
+    return d
+
+
+def to_json(d: db.Dashboard) -> str:
+    return json.dumps(d.build(), cls=JSONEncoder, sort_keys=True, indent=2) + "\n"
+
+
+def kinds(*names: str) -> list[Kind]:
+    return [KINDS[n] for n in names]

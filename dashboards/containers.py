@@ -1,0 +1,39 @@
+"""Containers of inference pods: cAdvisor and kube-state-metrics (folder Platform)."""
+
+from grafana_foundation_sdk.builders import dashboard as db
+
+from .common import P, Row, dashboard, datasource_variable, cluster_variable, query_variable
+
+UID = "infermon-containers"
+TITLE = "Inference containers"
+FOLDER = "Platform"
+KINDS = ("containers",)
+SELECT = {"namespace": '=~"$namespace"', "pod": '=~"$pod"'}
+
+ROWS = [
+    Row("CPU", (
+        P("cpu"),
+        P("throttling"),
+    )),
+    Row("Memory", (
+        P("memory_vs_limit"),
+        P("memory"),
+        P("oom_events"),
+        P("last_oom_killed"),
+    )),
+    Row("Network", (
+        P("network_receive"),
+        P("network_transmit"),
+    )),
+]
+
+
+def build(ctx, namespaces: list[str]):
+    variables = [
+        datasource_variable(),
+        cluster_variable(),
+        db.CustomVariable("namespace").label("Namespace").values(",".join(namespaces)).multi(True).include_all(True).all_value("|".join(namespaces)),
+        query_variable("pod", "Pod", 'label_values(container_memory_working_set_bytes{namespace=~"$namespace"}, pod)'),
+    ]
+    return dashboard(UID, TITLE, "CPU, memory against limits, throttling, network and OOM kills of the inference pods.",
+                     ["platform"], ctx, variables, ROWS)

@@ -1,0 +1,46 @@
+"""LLM runtime: vLLM, SGLang and Arks runtimes (folder LLM)."""
+
+from .common import P, Row, dashboard, datasource_variable, cluster_variable, query_variable
+
+UID = "infermon-llm-runtime"
+TITLE = "LLM runtime"
+FOLDER = "LLM"
+KINDS = ("vllm", "sglang", "arks-runtime")
+SELECT = {"model_name": '=~"$model"'}
+
+ROWS = [
+    Row("Requests", (
+        P("request_rate", title="Successful requests"),
+        P("success_by_reason"),
+        P("error_ratio"),
+    )),
+    Row("Latency", (
+        P("e2e_latency_p50", "e2e_latency_p90", "e2e_latency_p95", "e2e_latency_p99", title="E2E request latency"),
+        P("ttft_p50", "ttft_p90", "ttft_p95", "ttft_p99", title="Time to first token"),
+        P("itl_p50", "itl_p90", "itl_p95", "itl_p99", title="Time per output token"),
+    )),
+    Row("Tokens", (
+        P("prompt_throughput_instance"),
+        P("generation_throughput_instance"),
+        P("prompt_throughput", "generation_throughput", title="Token throughput (total)"),
+        P("prompt_length_p50", "prompt_length_p90", "prompt_length_p99", title="Prompt length distribution"),
+        P("generation_length_p50", "generation_length_p90", "generation_length_p99", title="Generation length distribution"),
+    )),
+    Row("Scheduler and cache", (
+        P("running", "waiting", "swapped", title="Running / waiting / swapped requests"),
+        P("kv_cache_usage"),
+        P("prefix_cache_hit_rate"),
+        P("preemptions"),
+    )),
+]
+
+
+def build(ctx):
+    variables = [
+        datasource_variable(),
+        cluster_variable(),
+        query_variable("service", "Service", 'label_values(up{inference_kind=~"vllm|sglang|arks-runtime"}, service)'),
+        query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + ", model_name)"),
+    ]
+    return dashboard(UID, TITLE, "vLLM, SGLang and Arks runtimes: requests, latency, tokens, scheduler and KV cache.",
+                     ["llm"], ctx, variables, ROWS)

@@ -1,0 +1,158 @@
+"""Dashboards: real PromQL on catalogued metrics, stable uids, variables, delivery."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import MINIMAL, objects, render_config, rendered_stack
+from test_catalog import metric_names
+
+import dashboards
+from components.catalog import KINDS
+
+GOLDEN = Path(__file__).parent / "golden" / "dashboards"
+
+COVERS = {m.UID: m.KINDS for m in dashboards.PER_KIND}
+COVERS |= {dashboards.gpu_fleet.UID: ("dcgm",), dashboards.containers.UID: ("containers",),
+           dashboards.fleet_overview.UID: tuple(k for m in dashboards.PER_KIND for k in m.KINDS)}
+
+
+def grafana(r) -> dict[str, dict]:
+    return {json.loads(t)["uid"]: json.loads(t) for rel, t in r.files.items() if rel.startswith("grafana/")}
+
+
+def panels(d: dict) -> list[dict]:
+    return [p for p in d["panels"] if p["type"] != "row"]
+
+
+def test_prod_writes_all_eight_dashboards_in_their_folders(prod):
+    paths = sorted(rel for rel in prod.files if rel.startswith("grafana/"))
+    assert paths == [
+        "grafana/Diffusion/infermon-mlserver.json",
+        "grafana/GPU/infermon-gpu-fleet.json",
+        "grafana/LLM/infermon-llm-gateway.json",
+        "grafana/LLM/infermon-llm-runtime.json",
+        "grafana/Managed endpoints/infermon-managed-endpoints.json",
+        "grafana/Platform/infermon-containers.json",
+        "grafana/Platform/infermon-fleet-overview.json",
+        "grafana/Triton/infermon-triton.json",
+    ]
+
+
+def test_dev_gets_only_the_dashboards_it_needs(dev):
+    assert sorted(grafana(dev)) == ["infermon-containers", "infermon-fleet-overview", "infermon-gpu-fleet",
+                                    "infermon-llm-runtime", "infermon-triton"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_query_parses_and_uses_only_metrics_of_the_kinds_it_covers(stack):
+    for uid, d in grafana(rendered_stack(stack)).items():
+        allowed = set().union(*(KINDS[k].series_names() for k in COVERS[uid]))
+        for p in panels(d):
+            assert p["targets"], (uid, p["title"])
+            for t in p["targets"]:
+                names = metric_names(t["expr"])
+                assert names and names <= allowed, (uid, p["title"], names - allowed)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_panel_is_described_with_a_unit_and_unique_id(stack):
+    for uid, d in grafana(rendered_stack(stack)).items():
+        ids = [p["id"] for p in d["panels"]]
+        assert len(ids) == len(set(ids)), uid
+        for p in panels(d):
+            assert p.get("description"), (uid, p["title"])
+            assert p["fieldConfig"]["defaults"].get("unit"), (uid, p["title"])
+            assert p["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+
+
+def test_uids_are_stable_and_variables_present(prod):
+    by_uid = grafana(prod)
+    expected_vars = {
+        "infermon-llm-runtime": ["datasource", "cluster", "service", "model"],
+        "infermon-llm-gateway": ["datasource", "cluster", "service", "model"],
+        "infermon-triton": ["datasource", "cluster", "service", "model"],
+        "infermon-mlserver": ["datasource", "cluster", "service", "model"],
+        "infermon-managed-endpoints": ["datasource", "cluster", "service", "endpoint"],
+        "infermon-gpu-fleet": ["datasource", "cluster", "pool", "node"],
+        "infermon-containers": ["datasource", "cluster", "namespace", "pod"],
+        "infermon-fleet-overview": ["datasource", "cluster"],
+    }
+    assert sorted(by_uid) == sorted(expected_vars)
+    for uid, names in expected_vars.items():
+        assert [v["name"] for v in by_uid[uid]["templating"]["list"]] == names, uid
+        assert "infermon" in by_uid[uid]["tags"]
+
+
+def test_triton_legends_name_model_and_version(prod):
+    d = grafana(prod)["infermon-triton"]
+    legends = {t["legendFormat"] for p in panels(d) for t in p["targets"]}
+    assert "{{service}} {{model}}-{{version}}" in legends
+
+
+def test_llm_runtime_queries_both_vllm_generations(prod):
+    d = grafana(prod)["infermon-llm-runtime"]
+    (kv,) = [p for p in panels(d) if p["title"] == "KV-cache utilisation"]
+    names = metric_names(kv["targets"][0]["expr"])
+    assert {"vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc", "sglang:token_usage", "kv_cache_usage_perc"} <= names
+
+
+def test_metric_prefix_flows_into_every_query_of_that_service(tmp_path):
+    cfg = {**MINIMAL, "inference": [{"name": "sd", "kind": "mlserver", "staticTargets": ["sd.serving:8082"],
+                                     "metricPrefix": "inference:model_run:mlserver:"}]}
+    d = grafana(render_config(tmp_path, cfg))["infermon-mlserver"]
+    for p in panels(d):
+        for t in p["targets"]:
+            assert all(n.startswith("inference:model_run:mlserver:") for n in metric_names(t["expr"])), t["expr"]
+    overview = grafana(render_config(tmp_path / "b", cfg))["infermon-fleet-overview"]
+    assert all("inference:model_run:mlserver:" in t["expr"] for p in panels(overview) for t in p["targets"])
+
+
+def test_overview_has_a_row_per_service_linking_to_its_dashboard(prod):
+    d = grafana(prod)["infermon-fleet-overview"]
+    rows = [p["title"] for p in d["panels"] if p["type"] == "row"]
+    assert rows[0] == "triton-vision (NVIDIA Triton)" and len(rows) == 7
+    first = panels(d)[0]
+    assert first["links"][0]["url"] == "/d/infermon-triton?var-service=triton-vision"
+
+
+def test_sidecar_configmaps_carry_label_and_folder(prod):
+    cms = [o for o in objects(prod, "ConfigMap") if o["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
+    assert len(cms) == 8
+    gpu = next(o for o in cms if o["metadata"]["name"] == "dashboard-infermon-gpu-fleet")
+    assert gpu["metadata"]["annotations"] == {"grafana_folder": "GPU"}
+    assert json.loads(gpu["data"]["infermon-gpu-fleet.json"])["uid"] == "infermon-gpu-fleet"
+
+
+def test_api_delivery_uses_folders_and_dashboards_with_the_same_json(tmp_path, dev):
+    stack = yaml.safe_load((Path(__file__).parents[1] / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    cfg = {k.split(":", 1)[1]: v for k, v in stack.items()}
+    cfg["grafana"] = {"delivery": "api", "url": "https://grafana.example.com", "authSecret": "grafanaToken"}
+    r = render_config(tmp_path, cfg, secrets={"grafanaToken": "glsa_CANARY"}, stack="dev")
+    entries = json.loads(r.files["manifest.json"])
+    types = [e["type"] for e in entries]
+    assert types.count("grafana:oss/folder:Folder") == 4 and types.count("grafana:oss/dashboard:Dashboard") == 5
+    dash = [e for e in entries if e["type"] == "grafana:oss/dashboard:Dashboard"]
+    assert all(e["inputs"]["overwrite"] is True and e["inputs"]["message"] == "infermon: stack dev" for e in dash)
+    provider = next(e for e in entries if e["type"] == "pulumi:providers:grafana")
+    assert provider["inputs"]["auth"] == "[secret]"
+    assert not any("glsa_CANARY" in t for t in r.files.values())
+    assert not [o for o in objects(r, "ConfigMap") if o["metadata"].get("labels", {}).get("grafana_dashboard")]
+    # the same dashboards as with the sidecar
+    assert {k: v for k, v in r.files.items() if k.startswith("grafana/")} == {k: v for k, v in dev.files.items() if k.startswith("grafana/")}
+
+
+@pytest.mark.parametrize("uid", sorted(COVERS))
+def test_golden(uid, prod):
+    """Snapshot of each prod dashboard; regenerate with UPDATE_GOLDEN=1 after an intended change."""
+    text = next(t for rel, t in prod.files.items() if rel.endswith(f"/{uid}.json"))
+    path = GOLDEN / f"{uid}.json"
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert path.is_file(), f"no golden file for {uid}: run UPDATE_GOLDEN=1 pytest tests/test_dashboards.py"
+    assert text == path.read_text(), f"{uid} changed; review the diff and run UPDATE_GOLDEN=1 if intended"
