@@ -5,33 +5,14 @@ from __future__ import annotations
 
 import re
 
-import promql_parser
 import pytest
 
 from components.catalog import KINDS, render_signal
 from components.catalog.base import REF
+from components.catalog.promql import metric_names
 from components.gpu import dcgm_fields
 
 SELECTOR = {"cluster": '=~"$cluster"', "service": '=~"$service"', "model": '=~"$model"', "model_name": '=~"$model"'}
-
-
-def parse(expr: str):
-    return promql_parser.parse(expr.replace("$__rate_interval", "5m").replace("$__range", "1h"))
-
-
-def metric_names(expr: str) -> set[str]:
-    names: set[str] = set()
-
-    def visit(node):
-        if isinstance(node, promql_parser.VectorSelector):
-            if node.name:
-                names.add(node.name)
-            for m in node.matchers.matchers:
-                if m.name == "__name__":
-                    names.update(m.value.split("|"))
-
-    promql_parser.walk(parse(expr), visit)
-    return names
 
 
 ALL = [(k, s) for k in KINDS.values() for s in k.signals]

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import MINIMAL, objects, render_config, rendered_stack
-from test_catalog import metric_names
 
 import dashboards
 from components.catalog import KINDS
+from components.catalog.promql import metric_names
 
 GOLDEN = Path(__file__).parent / "golden" / "dashboards"
 

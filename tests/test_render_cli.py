@@ -114,6 +114,13 @@ def test_custom_resource_validation_can_fail():
     assert not result.ok and "honorLabel" in result.errors[0]
 
 
+def test_dashboard_validation_can_fail():
+    bad = {"uid": "x", "panels": [{"title": "p", "targets": [{"expr": "sum(rate(vllm:num_requests_runing[5m]))"}, {"expr": "sum(("}]}]}
+    result = validate.check_dashboards({"grafana/F/x.json": json.dumps(bad)})
+    assert not result.ok and len(result.errors) == 2
+    assert "vllm:num_requests_runing" in result.errors[0] and "does not parse" in result.errors[1]
+
+
 def test_config_reference_is_up_to_date():
     proc = run_cli("docs", "--check")
     assert proc.returncode == 0, proc.stderr

@@ -110,6 +110,7 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     out.checks.append(validate.check_kubernetes(builtin, loaded.config.cluster.kubernetes_version))
     out.checks.append(validate.check_custom_resources(custom))
     out.checks.append(validate.check_scrape_configs(jobs, loaded.config.prometheus.scrape_interval))
+    out.checks.append(validate.check_dashboards(out.files))
     return out
 
 

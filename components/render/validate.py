@@ -191,3 +191,36 @@ def check_scrape_configs(jobs: list[dict[str, Any]], scrape_interval: str = "30s
     if proc.returncode != 0:
         return CheckResult(name, False, f"{len(jobs)} scrape jobs rejected", [output])
     return CheckResult(name, True, f"{len(jobs)} scrape jobs accepted")
+
+
+# --- dashboards ----------------------------------------------------------------------------
+
+
+def check_dashboards(files: dict[str, str]) -> CheckResult:
+    """Every dashboard query parses with promql-parser and selects only catalogued metrics."""
+    import json
+
+    from ..catalog import KINDS
+    from ..catalog.promql import metric_names
+
+    known = set().union(*(k.series_names() for k in KINDS.values()))
+    errors: list[str] = []
+    count = queries = 0
+    for rel, text in sorted(files.items()):
+        if not rel.startswith("grafana/"):
+            continue
+        count += 1
+        d = json.loads(text)
+        for panel in d.get("panels", []):
+            for target in panel.get("targets", []):
+                queries += 1
+                try:
+                    names = metric_names(target["expr"])
+                except Exception as exc:  # promql-parser raises its own error types
+                    errors.append(f"{d['uid']} / {panel.get('title')}: does not parse: {exc}")
+                    continue
+                # a service's metric prefix (ending in ':' or '_') may precede a catalogued name
+                unknown = {n for n in names if not any(n == k or n.endswith(":" + k) or n.endswith("_" + k) for k in known)}
+                if unknown:
+                    errors.append(f"{d['uid']} / {panel.get('title')}: metrics not in the catalog: {', '.join(sorted(unknown))}")
+    return CheckResult("dashboards", not errors, f"{count} dashboards, {queries} queries parse (promql-parser) and use catalogued metrics", errors)
