@@ -139,6 +139,11 @@ def cluster_variable() -> db.QueryVariable:
     return query_variable("cluster", "Cluster", "label_values(up, cluster)")
 
 
+def namespace_variable(kinds: str) -> db.QueryVariable:
+    """Namespaces of in-cluster services of these kinds (static targets have none: "All" keeps them)."""
+    return query_variable("namespace", "Namespace", f'label_values(up{{inference_kind=~"{kinds}"}}, namespace)')
+
+
 def dashboard(uid: str, title: str, description: str, tags: list[str], ctx: Context, variables: list, rows: list[Row]) -> db.Dashboard:
     d = (
         db.Dashboard(title)

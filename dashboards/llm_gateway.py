@@ -1,12 +1,12 @@
 """LLM gateway: the Arks gateway (folder LLM)."""
 
-from .common import P, Row, dashboard, datasource_variable, cluster_variable, query_variable
+from .common import P, Row, cluster_variable, dashboard, datasource_variable, namespace_variable, query_variable
 
 UID = "infermon-llm-gateway"
 TITLE = "LLM gateway"
 FOLDER = "LLM"
 KINDS = ("arks-gateway",)
-SELECT = {"model": '=~"$model"'}
+SELECT = {"namespace": '=~"$namespace"', "model": '=~"$model"'}
 
 ROWS = [
     Row("Requests", (
@@ -32,7 +32,8 @@ def build(ctx):
     variables = [
         datasource_variable(),
         cluster_variable(),
-        query_variable("service", "Service", 'label_values(up{inference_kind="arks-gateway"}, service)'),
+        namespace_variable("arks-gateway"),
+        query_variable("service", "Service", 'label_values(up{inference_kind="arks-gateway", namespace=~"$namespace"}, service)'),
         query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + ", model)"),
     ]
     return dashboard(UID, TITLE, "Arks gateway: requests, errors, token usage, rate limits and quotas.", ["llm"], ctx, variables, ROWS)

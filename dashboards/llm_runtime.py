@@ -1,12 +1,12 @@
 """LLM runtime: vLLM, SGLang and Arks runtimes (folder LLM)."""
 
-from .common import P, Row, dashboard, datasource_variable, cluster_variable, query_variable
+from .common import P, Row, cluster_variable, dashboard, datasource_variable, namespace_variable, query_variable
 
 UID = "infermon-llm-runtime"
 TITLE = "LLM runtime"
 FOLDER = "LLM"
 KINDS = ("vllm", "sglang", "arks-runtime")
-SELECT = {"model_name": '=~"$model"'}
+SELECT = {"namespace": '=~"$namespace"', "model_name": '=~"$model"'}
 
 ROWS = [
     Row("Requests", (
@@ -39,7 +39,8 @@ def build(ctx):
     variables = [
         datasource_variable(),
         cluster_variable(),
-        query_variable("service", "Service", 'label_values(up{inference_kind=~"vllm|sglang|arks-runtime"}, service)'),
+        namespace_variable("vllm|sglang|arks-runtime"),
+        query_variable("service", "Service", 'label_values(up{inference_kind=~"vllm|sglang|arks-runtime", namespace=~"$namespace"}, service)'),
         query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + ", model_name)"),
     ]
     return dashboard(UID, TITLE, "vLLM, SGLang and Arks runtimes: requests, latency, tokens, scheduler and KV cache.",

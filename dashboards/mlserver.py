@@ -1,12 +1,12 @@
 """Seldon MLServer, e.g. diffusion models (folder Diffusion)."""
 
-from .common import P, Row, dashboard, datasource_variable, cluster_variable, query_variable
+from .common import P, Row, cluster_variable, dashboard, datasource_variable, namespace_variable, query_variable
 
 UID = "infermon-mlserver"
 TITLE = "MLServer"
 FOLDER = "Diffusion"
 KINDS = ("mlserver",)
-SELECT = {"model": '=~"$model"'}
+SELECT = {"namespace": '=~"$namespace"', "model": '=~"$model"'}
 
 ROWS = [
     Row("Latency and throughput", (
@@ -33,7 +33,8 @@ def build(ctx):
     variables = [
         datasource_variable(),
         cluster_variable(),
-        query_variable("service", "Service", 'label_values(up{inference_kind="mlserver"}, service)'),
+        namespace_variable("mlserver"),
+        query_variable("service", "Service", 'label_values(up{inference_kind="mlserver", namespace=~"$namespace"}, service)'),
         query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + ", model)"),
     ]
     return dashboard(UID, TITLE, "MLServer: latency, throughput, requests per path, errors, queue and readiness.",

@@ -1,12 +1,12 @@
 """NVIDIA Triton Inference Server (folder Triton)."""
 
-from .common import P, Row, dashboard, datasource_variable, cluster_variable, query_variable
+from .common import P, Row, cluster_variable, dashboard, datasource_variable, namespace_variable, query_variable
 
 UID = "infermon-triton"
 TITLE = "Triton Inference Server"
 FOLDER = "Triton"
 KINDS = ("triton",)
-SELECT = {"model": '=~"$model"'}
+SELECT = {"namespace": '=~"$namespace"', "model": '=~"$model"'}
 
 ROWS = [
     Row("Requests", (
@@ -40,7 +40,8 @@ def build(ctx):
     variables = [
         datasource_variable(),
         cluster_variable(),
-        query_variable("service", "Service", 'label_values(up{inference_kind="triton"}, service)'),
+        namespace_variable("triton"),
+        query_variable("service", "Service", 'label_values(up{inference_kind="triton", namespace=~"$namespace"}, service)'),
         query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + ", model)"),
     ]
     return dashboard(UID, TITLE, "Triton: success and failures, batching, per-request time by phase, GPU and CPU.",

@@ -73,10 +73,10 @@ def test_every_panel_is_described_with_a_unit_and_unique_id(stack):
 def test_uids_are_stable_and_variables_present(prod):
     by_uid = grafana(prod)
     expected_vars = {
-        "infermon-llm-runtime": ["datasource", "cluster", "service", "model"],
-        "infermon-llm-gateway": ["datasource", "cluster", "service", "model"],
-        "infermon-triton": ["datasource", "cluster", "service", "model"],
-        "infermon-mlserver": ["datasource", "cluster", "service", "model"],
+        "infermon-llm-runtime": ["datasource", "cluster", "namespace", "service", "model"],
+        "infermon-llm-gateway": ["datasource", "cluster", "namespace", "service", "model"],
+        "infermon-triton": ["datasource", "cluster", "namespace", "service", "model"],
+        "infermon-mlserver": ["datasource", "cluster", "namespace", "service", "model"],
         "infermon-managed-endpoints": ["datasource", "cluster", "service", "endpoint"],
         "infermon-gpu-fleet": ["datasource", "cluster", "pool", "node"],
         "infermon-containers": ["datasource", "cluster", "namespace", "pod"],
