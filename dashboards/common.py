@@ -144,6 +144,18 @@ def namespace_variable(kinds: str) -> db.QueryVariable:
     return query_variable("namespace", "Namespace", f'label_values(up{{inference_kind=~"{kinds}"}}, namespace)')
 
 
+def inference_variables(ctx: Context, kinds: str, model_label: str) -> list:
+    """Data source, cluster, namespace, service and model variables of a per-kind dashboard."""
+    op = "=~" if "|" in kinds else "="
+    return [
+        datasource_variable(),
+        cluster_variable(),
+        namespace_variable(kinds),
+        query_variable("service", "Service", f'label_values(up{{inference_kind{op}"{kinds}", namespace=~"$namespace"}}, service)'),
+        query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + f", {model_label})"),
+    ]
+
+
 def dashboard(uid: str, title: str, description: str, tags: list[str], ctx: Context, variables: list, rows: list[Row]) -> db.Dashboard:
     d = (
         db.Dashboard(title)

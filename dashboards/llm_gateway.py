@@ -1,6 +1,6 @@
 """LLM gateway: the Arks gateway (folder LLM)."""
 
-from .common import P, Row, cluster_variable, dashboard, datasource_variable, namespace_variable, query_variable
+from .common import P, Row, dashboard, inference_variables
 
 UID = "infermon-llm-gateway"
 TITLE = "LLM gateway"
@@ -29,11 +29,5 @@ ROWS = [
 
 
 def build(ctx):
-    variables = [
-        datasource_variable(),
-        cluster_variable(),
-        namespace_variable("arks-gateway"),
-        query_variable("service", "Service", 'label_values(up{inference_kind="arks-gateway", namespace=~"$namespace"}, service)'),
-        query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + ", model)"),
-    ]
+    variables = inference_variables(ctx, "arks-gateway", "model")
     return dashboard(UID, TITLE, "Arks gateway: requests, errors, token usage, rate limits and quotas.", ["llm"], ctx, variables, ROWS)

@@ -1,6 +1,6 @@
 """LLM runtime: vLLM, SGLang and Arks runtimes (folder LLM)."""
 
-from .common import P, Row, cluster_variable, dashboard, datasource_variable, namespace_variable, query_variable
+from .common import P, Row, dashboard, inference_variables
 
 UID = "infermon-llm-runtime"
 TITLE = "LLM runtime"
@@ -36,12 +36,6 @@ ROWS = [
 
 
 def build(ctx):
-    variables = [
-        datasource_variable(),
-        cluster_variable(),
-        namespace_variable("vllm|sglang|arks-runtime"),
-        query_variable("service", "Service", 'label_values(up{inference_kind=~"vllm|sglang|arks-runtime", namespace=~"$namespace"}, service)'),
-        query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + ", model_name)"),
-    ]
+    variables = inference_variables(ctx, "vllm|sglang|arks-runtime", "model_name")
     return dashboard(UID, TITLE, "vLLM, SGLang and Arks runtimes: requests, latency, tokens, scheduler and KV cache.",
                      ["llm"], ctx, variables, ROWS)

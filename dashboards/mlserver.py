@@ -1,6 +1,6 @@
 """Seldon MLServer, e.g. diffusion models (folder Diffusion)."""
 
-from .common import P, Row, cluster_variable, dashboard, datasource_variable, namespace_variable, query_variable
+from .common import P, Row, dashboard, inference_variables
 
 UID = "infermon-mlserver"
 TITLE = "MLServer"
@@ -30,12 +30,6 @@ ROWS = [
 
 
 def build(ctx):
-    variables = [
-        datasource_variable(),
-        cluster_variable(),
-        namespace_variable("mlserver"),
-        query_variable("service", "Service", 'label_values(up{inference_kind="mlserver", namespace=~"$namespace"}, service)'),
-        query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + ", model)"),
-    ]
+    variables = inference_variables(ctx, "mlserver", "model")
     return dashboard(UID, TITLE, "MLServer: latency, throughput, requests per path, errors, queue and readiness.",
                      ["diffusion"], ctx, variables, ROWS)

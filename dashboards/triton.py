@@ -1,6 +1,6 @@
 """NVIDIA Triton Inference Server (folder Triton)."""
 
-from .common import P, Row, cluster_variable, dashboard, datasource_variable, namespace_variable, query_variable
+from .common import P, Row, dashboard, inference_variables
 
 UID = "infermon-triton"
 TITLE = "Triton Inference Server"
@@ -37,12 +37,6 @@ ROWS = [
 
 
 def build(ctx):
-    variables = [
-        datasource_variable(),
-        cluster_variable(),
-        namespace_variable("triton"),
-        query_variable("service", "Service", 'label_values(up{inference_kind="triton", namespace=~"$namespace"}, service)'),
-        query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + ", model)"),
-    ]
+    variables = inference_variables(ctx, "triton", "model")
     return dashboard(UID, TITLE, "Triton: success and failures, batching, per-request time by phase, GPU and CPU.",
                      ["triton"], ctx, variables, ROWS)

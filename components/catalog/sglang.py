@@ -7,6 +7,7 @@ doc. Names differ from vLLM (``sglang:num_running_reqs``, ``sglang:num_queue_req
 with ``--collect-tokens-histogram``. Label: ``model_name``.
 """
 
+from . import llm
 from .base import RATE_WINDOW as W
 from .base import Kind, Metric, Signal, quantile_signals
 
@@ -30,8 +31,8 @@ METRICS = (
     Metric("sglang:generation_tokens_histogram", "histogram", "tokens", "Generation length (with --collect-tokens-histogram).", L),
 )
 
-BY = "service, model_name"
-LEG = "{{service}} {{model_name}}"
+BY = llm.BY
+LEG = llm.LEG
 
 
 def signals(p: str = "sglang:", running: str = "sglang:num_running_reqs", waiting: str = "sglang:num_queue_reqs") -> tuple[Signal, ...]:
@@ -51,22 +52,14 @@ def signals(p: str = "sglang:", running: str = "sglang:num_running_reqs", waitin
                           "Prompt tokens per request (needs --collect-tokens-histogram).", LEG),
         *quantile_signals("generation_length", "Generation length", (f"{{{{{p}generation_tokens_histogram_bucket}}}}",), BY, "short",
                           "Generated tokens per request (needs --collect-tokens-histogram).", LEG),
-        Signal("prompt_throughput", "Prompt tokens/s (total)", (f"sum by (service) (rate({{{{{p}prompt_tokens_total}}}}[{W}]))",),
-               "short", "Prefill tokens processed per second, all instances.", "{{service}}"),
-        Signal("prompt_throughput_instance", "Prompt tokens/s per instance", (f"sum by (service, instance) (rate({{{{{p}prompt_tokens_total}}}}[{W}]))",),
-               "short", "Prefill tokens processed per second, per instance.", "{{service}} {{instance}}"),
-        Signal("generation_throughput", "Generation tokens/s (total)", (f"sum by (service) (rate({{{{{p}generation_tokens_total}}}}[{W}]))",),
-               "short", "Tokens generated per second, all instances.", "{{service}}"),
-        Signal("generation_throughput_instance", "Generation tokens/s per instance", (f"sum by (service, instance) (rate({{{{{p}generation_tokens_total}}}}[{W}]))",),
-               "short", "Tokens generated per second, per instance.", "{{service}} {{instance}}"),
+        *llm.throughput(p),
         Signal("running", "Running requests", (f"sum by ({BY}) ({{{{{running}}}}})",), "short", "Requests running.", LEG),
         Signal("waiting", "Waiting requests", (f"sum by ({BY}) ({{{{{waiting}}}}})",), "short", "Requests queued.", LEG),
         Signal("kv_cache_usage", "KV-cache utilisation", (f"max by ({BY}, instance) ({{{{{p}token_usage}}}})",),
                "percentunit", "Share of the KV token pool in use.", LEG + " {{instance}}", ((0.9, "orange"), (0.98, "red"))),
         Signal("prefix_cache_hit_rate", "Prefix-cache hit rate", (f"avg by ({BY}) ({{{{{p}cache_hit_rate}}}})",),
                "percentunit", "Prefix (radix) cache hit rate.", LEG),
-        Signal("latency", "E2E latency p95", (f"histogram_quantile(0.95, sum by (le, service) (rate({{{{{p}e2e_request_latency_seconds_bucket}}}}[{W}])))",),
-               "s", "95th percentile end-to-end request latency.", "{{service}}"),
+        llm.latency(p),
         Signal("saturation", "KV-cache utilisation", (f"max by (service) ({{{{{p}token_usage}}}})",),
                "percentunit", "Fullest KV token pool of the service.", "{{service}}"),
     )

@@ -14,6 +14,7 @@ Labels: ``model_name`` (and ``engine`` in v1); ``vllm:request_success_total`` ad
 ``finished_reason`` (stop, length, abort). Counters are exposed with ``_total``.
 """
 
+from . import llm
 from .base import RATE_WINDOW as W
 from .base import Kind, Metric, Signal, quantile_signals
 
@@ -43,8 +44,8 @@ METRICS = (
     Metric("vllm:request_queue_time_seconds", "histogram", "seconds", "Time spent in the WAITING phase.", L),
 )
 
-BY = "service, model_name"
-LEG = "{{service}} {{model_name}}"
+BY = llm.BY
+LEG = llm.LEG
 
 
 def signals(p: str = "vllm:") -> tuple[Signal, ...]:
@@ -68,14 +69,7 @@ def signals(p: str = "vllm:") -> tuple[Signal, ...]:
                           "Prompt tokens per request.", LEG),
         *quantile_signals("generation_length", "Generation length", (f"{{{{{p}request_generation_tokens_bucket}}}}",), BY, "short",
                           "Generated tokens per request.", LEG),
-        Signal("prompt_throughput", "Prompt tokens/s (total)", (f"sum by (service) (rate({{{{{p}prompt_tokens_total}}}}[{W}]))",),
-               "short", "Prefill tokens processed per second, all instances.", "{{service}}"),
-        Signal("prompt_throughput_instance", "Prompt tokens/s per instance", (f"sum by (service, instance) (rate({{{{{p}prompt_tokens_total}}}}[{W}]))",),
-               "short", "Prefill tokens processed per second, per instance.", "{{service}} {{instance}}"),
-        Signal("generation_throughput", "Generation tokens/s (total)", (f"sum by (service) (rate({{{{{p}generation_tokens_total}}}}[{W}]))",),
-               "short", "Tokens generated per second, all instances.", "{{service}}"),
-        Signal("generation_throughput_instance", "Generation tokens/s per instance", (f"sum by (service, instance) (rate({{{{{p}generation_tokens_total}}}}[{W}]))",),
-               "short", "Tokens generated per second, per instance.", "{{service}} {{instance}}"),
+        *llm.throughput(p),
         Signal("running", "Running requests", (f"sum by ({BY}) ({{{{{p}num_requests_running}}}})",), "short", "Requests running on the GPU.", LEG),
         Signal("waiting", "Waiting requests", (f"sum by ({BY}) ({{{{{p}num_requests_waiting}}}})",), "short", "Requests queued for scheduling.", LEG),
         Signal("swapped", "Swapped requests", (f"sum by ({BY}) ({{{{{p}num_requests_swapped}}}})",), "short", "Requests swapped to CPU (vLLM v0 only).", LEG),
@@ -90,8 +84,7 @@ def signals(p: str = "vllm:") -> tuple[Signal, ...]:
                "percentunit", "Share of prompt tokens served from the prefix cache.", LEG),
         Signal("preemptions", "Preemptions", (f"sum by ({BY}) (rate({{{{{p}num_preemptions_total}}}}[{W}]))",),
                "ops", "Requests preempted per second (KV-cache pressure).", LEG),
-        Signal("latency", "E2E latency p95", (f"histogram_quantile(0.95, sum by (le, service) (rate({{{{{p}e2e_request_latency_seconds_bucket}}}}[{W}])))",),
-               "s", "95th percentile end-to-end request latency.", "{{service}}"),
+        llm.latency(p),
         Signal("saturation", "KV-cache utilisation",
                (f"max by (service) ({{{{{p}kv_cache_usage_perc}}}})", f"max by (service) ({{{{{p}gpu_cache_usage_perc}}}})"),
                "percentunit", "Fullest KV cache of the service.", "{{service}}"),
