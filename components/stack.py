@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 
 from . import naming
 from .config import LoadedConfig
+from .alerts.prometheus_rules import PrometheusRules, PrometheusRulesArgs
 from .grafana_dashboards import GrafanaDashboards, GrafanaDashboardsArgs
 from .gpu.dcgm_exporter import DcgmExporter, DcgmExporterArgs, gpu_operator_service_monitor
 from .kube_prometheus_stack import KubePrometheusStack, KubePrometheusStackArgs
@@ -91,6 +92,8 @@ class ObservabilityStack(pulumi.ComponentResource):
                 spec=sm["spec"],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace] + crds),
             )
+
+        PrometheusRules(f"{name}-rules", PrometheusRulesArgs(loaded, ns_name), opts=in_ns, crd_depends_on=crds)
 
         if cfg.grafana.delivery == "api" or cfg.grafana.enabled:
             GrafanaDashboards(f"{name}-dashboards", GrafanaDashboardsArgs(loaded, ns_name), opts=in_ns)

@@ -162,3 +162,18 @@ def test_invalid_config_registers_no_resource():
     # and the real program, given a valid config, does register resources through the same path
     good = engine.run("good", {"cluster": {"name": "c1"}}, [])
     assert any(r.type == "infermon:index:ObservabilityStack" for r in good.registrations)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ({**BASE, "alerts": {"thresholds": {"GPUTemperatureHgh": 80}}},
+     "alerts.thresholds.GPUTemperatureHgh: 'GPUTemperatureHgh' is not an infermon alert; did you mean 'GPUTemperatureHigh'?"),
+    ({**BASE, "inference": [{"name": "t", "kind": "triton", "staticTargets": ["t:8002"], "alerts": {"LLMKVCacheNearFull": 0.9}}]},
+     "inference[0].alerts.LLMKVCacheNearFull: alert 'LLMKVCacheNearFull' does not apply to kind triton"),
+    ({**BASE, "inference": [{"name": "t", "kind": "triton", "staticTargets": ["t:8002"], "slo": {"latency": {"threshold": 1, "objective": 0.99}}}]},
+     "inference[0].slo.latency: kind triton exports no latency histogram"),
+    ({**BASE, "inference": [{"name": "v", "kind": "vllm", "staticTargets": ["v:8000"], "slo": {"availability": 1.5}}]},
+     "inference[0].slo.availability: 1.5 is out of range: must be below 1"),
+])
+def test_bad_alert_config(raw, expected):
+    found = issues(raw)
+    assert any(i.startswith(expected) for i in found), found

@@ -53,6 +53,9 @@ SIGNALS = (
            "1 when the GPU failed to remap a memory row: the GPU needs service.", LEG, ((1, "red"),)),
     Signal("energy", "Energy", ("sum by (gpu_pool) (increase({{DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION}}[$__range])) / 3.6e9",), "kwatth",
            "Energy used over the dashboard's time range (mJ converted to kWh).", "{{gpu_pool}}"),
+    Signal("allocated_utilization", "Utilisation of allocated GPUs",
+           ('avg by (gpu_pool, node, gpu, namespace, pod) ({{DCGM_FI_DEV_GPU_UTIL|pod!=""}})',), "percent",
+           "Utilisation of each GPU allocated to a pod: a GPU held but idle is wasted money.", "{{namespace}}/{{pod}} GPU {{gpu}}"),
     Signal("saturation", "GPU utilisation", ("max by (gpu_pool) ({{DCGM_FI_DEV_GPU_UTIL}}) / 100",), "percentunit",
            "Busiest GPU of the pool.", "{{gpu_pool}}"),
 )

@@ -78,6 +78,8 @@ SIGNALS = (
            "s", "Mean end-to-end request handling time inside Triton (Triton exports no distribution by default).", "{{service}}"),
     Signal("requests_per_minute", "Requests per minute", ("sum by (service, model, version) (increase({{nv_inference_request_success}}[1m]))",),
            "short", "Successful requests in each minute for the selected model(s).", LEG),
+    Signal("pending_growth", "Pending requests growth (15m)", (f"sum by ({BY}) (delta({{{{nv_inference_pending_request_count}}}}[15m]))",),
+           "short", "Change of the pending request count over 15 minutes: a growing backlog.", LEG),
     Signal("saturation", "Pending requests", ("sum by (service) ({{nv_inference_pending_request_count}})",),
            "short", "Requests waiting in Triton.", "{{service}}"),
     Signal("gpu_utilization", "GPU utilisation", ("avg by (service, gpu_uuid) ({{nv_gpu_utilization}})",),

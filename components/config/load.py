@@ -191,10 +191,14 @@ def _message(err: dict, owner: Optional[type[BaseModel]]) -> str:
         return f"{_show(value)} is too long (at most {ctx.get('max_length')} characters)"
     if kind == "string_too_short":
         return f"{_show(value)} is too short (at least {ctx.get('min_length')} characters)"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"{_show(value)} is out of range: must be at least {ctx.get('ge', ctx.get('gt'))}"
-    if kind in ("less_than_equal", "less_than"):
-        return f"{_show(value)} is out of range: must be at most {ctx.get('le', ctx.get('lt'))}"
+    if kind == "greater_than_equal":
+        return f"{_show(value)} is out of range: must be at least {ctx.get('ge')}"
+    if kind == "greater_than":
+        return f"{_show(value)} is out of range: must be above {ctx.get('gt')}"
+    if kind == "less_than_equal":
+        return f"{_show(value)} is out of range: must be at most {ctx.get('le')}"
+    if kind == "less_than":
+        return f"{_show(value)} is out of range: must be below {ctx.get('lt')}"
     if kind in TYPE_TEXT:
         return f"{_show(value)} is not {TYPE_TEXT[kind]}"
     if kind == "value_error":
@@ -333,6 +337,8 @@ def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
             if t.operator == "Equal" and t.key is None:
                 add(f"{tp}.key", "required with operator Equal")
 
+    issues += _alert_issues(cfg)
+
     rw = cfg.prometheus.remote_write
     for i, r in enumerate(rw):
         p = f"prometheus.remoteWrite[{i}]"
@@ -363,6 +369,41 @@ def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
             add("grafana.authSecret", "required with delivery: api")
     if g.delivery == "sidecar" and not g.enabled:
         add("grafana.delivery", "'sidecar' needs the chart's Grafana (grafana.enabled: true); use 'api' for an existing Grafana")
+    return issues
+
+
+def _alert_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
+    from ..alerts.rules import LATENCY_HISTOGRAMS
+    from ..alerts.specs import ALL_NAMES, BY_NAME
+
+    issues: list[ConfigIssue] = []
+
+    def check_name(path: str, name: str, kind: Optional[str] = None) -> None:
+        if name not in ALL_NAMES:
+            close = difflib.get_close_matches(name, ALL_NAMES, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            issues.append(ConfigIssue(path, f"'{name}' is not an infermon alert{hint}"))
+        elif kind is not None and name in BY_NAME and kind not in BY_NAME[name].kinds:
+            issues.append(ConfigIssue(path, f"alert '{name}' does not apply to kind {kind} (it applies to {', '.join(BY_NAME[name].kinds)})"))
+
+    for name in cfg.alerts.thresholds:
+        check_name(f"alerts.thresholds.{name}", name)
+    for i, name in enumerate(cfg.alerts.disabled):
+        check_name(f"alerts.disabled[{i}]", name)
+    for i, s in enumerate(cfg.inference):
+        for name in s.alerts:
+            check_name(f"inference[{i}].alerts.{name}", name, s.kind)
+        if s.slo is not None:
+            if s.slo.availability is None and s.slo.latency is None:
+                issues.append(ConfigIssue(f"inference[{i}].slo", "set availability, latency or both"))
+            if s.slo.latency is not None and s.kind not in LATENCY_HISTOGRAMS:
+                issues.append(ConfigIssue(f"inference[{i}].slo.latency",
+                                          f"kind {s.kind} exports no latency histogram (latency SLOs: {', '.join(LATENCY_HISTOGRAMS)})"))
+            if s.slo.availability is not None and s.kind == "generic":
+                issues.append(ConfigIssue(f"inference[{i}].slo.availability", "kind generic has no error signal"))
+    for i, e in enumerate(cfg.endpoints):
+        for name in e.alerts:
+            check_name(f"endpoints[{i}].alerts.{name}", name, e.kind)
     return issues
 
 

@@ -255,6 +255,26 @@ class Grafana(Model):
 # --- inference services -------------------------------------------------------
 
 
+class LatencySlo(Model):
+    threshold: float = Field(gt=0)
+    """Latency target in seconds; must be a bucket boundary of the server's latency histogram
+    (e.g. 0.5, 1, 2.5, 5, 10 for vLLM's e2e latency)."""
+
+    objective: float = Field(gt=0.5, lt=1)
+    """Share of requests that must be faster than ``threshold`` (e.g. 0.99)."""
+
+
+class Slo(Model):
+    availability: Optional[float] = Field(default=None, gt=0.5, lt=1)
+    """Share of requests that must succeed over 30 days (e.g. 0.995)."""
+
+    latency: Optional[LatencySlo] = None
+    """Latency objective (kinds with a latency histogram: vllm, sglang, arks-runtime, arks-gateway, mlserver)."""
+
+
+AlertOverrides = Annotated[dict[Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9]+$")], float], Field(default_factory=dict)]
+
+
 class InferenceService(Model):
     name: K8sName
     """Service name; becomes the ``service`` label and the monitor's name."""
@@ -291,6 +311,13 @@ class InferenceService(Model):
     static_targets: list[HostPort] = Field(default_factory=list)
     """Fixed ``host:port`` targets outside service discovery, e.g.
     ``triton.serving.svc.cluster.local:8002``; scraped through the additional scrape configs."""
+
+    alerts: AlertOverrides
+    """Alert thresholds for this service, by alert name (e.g. ``{LLMHighTimeToFirstToken: 1.5}``);
+    they override ``alerts.thresholds``."""
+
+    slo: Optional[Slo] = None
+    """Service-level objectives; each produces multi-window, multi-burn-rate alerts."""
 
     metric_prefix: Optional[MetricPrefix] = None
     """Prefix a managed platform puts in front of the server's metric names, e.g.
@@ -335,6 +362,9 @@ class ManagedEndpoint(Model):
 
     interval: Duration = "1m"
     """Scrape interval. Databricks serves per-minute figures, so scraping faster only repeats them."""
+
+    alerts: AlertOverrides
+    """Alert thresholds for this endpoint group, by alert name; they override ``alerts.thresholds``."""
 
     team: Optional[LabelValue] = None
     """Owning team, the ``team`` label used for alert routing."""
@@ -398,6 +428,23 @@ class GpuPool(Model):
         return _check_label_keys(value)
 
 
+# --- alerting -----------------------------------------------------------------
+
+
+class Alerts(Model):
+    runbook_base_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$")] = "https://runbooks.example.com/infermon"
+    """Base of every alert's ``runbook_url`` (``<base>/<alertname-lowercase>``). Point it at your runbooks."""
+
+    team: LabelValue = "platform"
+    """``team`` label of fleet-wide alerts (GPUs, scrape targets) and of services without a team."""
+
+    thresholds: AlertOverrides
+    """Threshold overrides for this environment, by alert name (e.g. ``{GPUTemperatureHigh: 83}``)."""
+
+    disabled: list[Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9]+$")]] = Field(default_factory=list)
+    """Alert names not to deploy in this environment."""
+
+
 # --- the whole namespace ------------------------------------------------------
 
 
@@ -424,6 +471,9 @@ class InfermonConfig(Model):
 
     gpu_pools: list[GpuPool] = Field(default_factory=list)
     """GPU node pools; each gets DCGM metrics."""
+
+    alerts: Alerts = Field(default_factory=Alerts)
+    """Alert rule settings: runbook links, thresholds per environment, disabled alerts."""
 
 
 DEFAULT_PORTS: dict[str, int | str] = {

@@ -99,6 +99,9 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
         if e["type"] == HELM_RELEASE:
             out.files[f"helm/{e['inputs']['name']}.values.yaml"] = _dump(e["inputs"].get("values", {}))
 
+    for o in objs:
+        if o["kind"] == "PrometheusRule":
+            out.files[f"prometheus/rules/{o['metadata']['name']}.yaml"] = _dump(o["spec"])
     for rel, text in grafana_files(entries).items():
         out.files[rel] = text
 
@@ -110,6 +113,7 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     out.checks.append(validate.check_kubernetes(builtin, loaded.config.cluster.kubernetes_version))
     out.checks.append(validate.check_custom_resources(custom))
     out.checks.append(validate.check_scrape_configs(jobs, loaded.config.prometheus.scrape_interval))
+    out.checks.append(validate.check_rules({k: v for k, v in out.files.items() if k.startswith("prometheus/rules/")}))
     out.checks.append(validate.check_dashboards(out.files))
     return out
 

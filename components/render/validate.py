@@ -132,6 +132,49 @@ CRD_SCHEMAS: dict[str, dict[str, Any]] = {
     "ServiceMonitor": _monitor_schema("ServiceMonitor", "endpoints", "targetPort", {"type": ["integer", "string"]}),
     "PodMonitor": _monitor_schema("PodMonitor", "podMetricsEndpoints", "portNumber", {"type": "integer", "minimum": 1, "maximum": 65535}),
 }
+CRD_SCHEMAS["PrometheusRule"] = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "additionalProperties": False,
+    "properties": {
+        "apiVersion": {"const": "monitoring.coreos.com/v1"},
+        "kind": {"const": "PrometheusRule"},
+        "metadata": _METADATA,
+        "spec": {
+            "type": "object",
+            "required": ["groups"],
+            "additionalProperties": False,
+            "properties": {
+                "groups": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["name", "rules"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "name": {"type": "string", "minLength": 1},
+                            "interval": _DURATION,
+                            "rules": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {
+                                    "type": "object",
+                                    "required": ["expr"],
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "record": _STR, "alert": _STR, "expr": _STR, "for": _DURATION,
+                                        "labels": _LABELS, "annotations": _LABELS,
+                                    },
+                                    "oneOf": [{"required": ["record"]}, {"required": ["alert"]}],
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
 """What infermon sets in Prometheus Operator resources (monitoring.coreos.com/v1, operator v0.93)."""
 
 
@@ -191,6 +234,28 @@ def check_scrape_configs(jobs: list[dict[str, Any]], scrape_interval: str = "30s
     if proc.returncode != 0:
         return CheckResult(name, False, f"{len(jobs)} scrape jobs rejected", [output])
     return CheckResult(name, True, f"{len(jobs)} scrape jobs accepted")
+
+
+def check_rules(files: dict[str, str]) -> CheckResult:
+    """``promtool check rules`` on every rendered rule file."""
+    tool = promtool()
+    name = "promtool check rules"
+    if tool is None:
+        return CheckResult(name, True, "promtool is not on PATH: rule files were NOT checked", skipped=True)
+    if not files:
+        return CheckResult(name, True, "no rule files")
+    with tempfile.TemporaryDirectory(prefix="infermon-rules-") as tmp:
+        paths = []
+        for rel, text in sorted(files.items()):
+            path = Path(tmp) / Path(rel).name
+            path.write_text(text)
+            paths.append(str(path))
+        proc = subprocess.run([tool, "check", "rules", *paths], capture_output=True, text=True, timeout=120)
+    output = (proc.stdout + proc.stderr).strip().replace(tmp + "/", "")
+    rules = sum(int(n) for n in __import__("re").findall(r"SUCCESS: (\d+) rules found", output))
+    if proc.returncode != 0:
+        return CheckResult(name, False, f"{len(files)} rule files rejected", [output])
+    return CheckResult(name, True, f"{len(files)} rule files, {rules} rules accepted")
 
 
 # --- dashboards ----------------------------------------------------------------------------

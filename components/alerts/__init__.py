@@ -1,0 +1,1 @@
+"""Alerting: Prometheus rules (and, from the same specs, Datadog monitors)."""

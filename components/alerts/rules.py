@@ -1,0 +1,225 @@
+"""Prometheus recording and alerting rules, from the catalog and the alert specs.
+
+``rule_files(loaded)`` returns ``{name: {"groups": [...]}}``: plain Prometheus rule files
+(what ``promtool check rules`` reads, and the ``spec`` of each PrometheusRule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ..catalog import KINDS, join_or, render_signal
+from ..config import LoadedConfig
+from .specs import ALERTS, AlertSpec
+
+WINDOW = "5m"
+SLO_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+BURN_RATES = {
+    # SRE workbook, multiwindow multi-burn-rate: (long, short, factor)
+    "page": (("1h", "5m", 14.4), ("6h", "30m", 6)),
+    "ticket": (("1d", "2h", 3), ("3d", "6h", 1)),
+}
+LATENCY_HISTOGRAMS = {
+    "vllm": ("vllm:e2e_request_latency_seconds", ""),
+    "sglang": ("sglang:e2e_request_latency_seconds", ""),
+    "arks-runtime": ("e2e_request_latency_seconds", ""),
+    "arks-gateway": ("gateway_request_duration_seconds", ""),
+    "mlserver": ("rest_server_request_duration_seconds", 'path=~".*/infer"'),
+}
+"""Kinds with a latency histogram, for latency SLOs: (histogram, extra matchers)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A service or endpoint group that gets per-service rules."""
+
+    name: str
+    kind: str
+    prefix: str
+    team: str
+    overrides: dict[str, float]
+    slo: Any = None
+
+
+def targets(loaded: LoadedConfig) -> list[Target]:
+    cfg = loaded.config
+    team = cfg.alerts.team
+    out = [Target(s.name, s.kind, s.metric_prefix or "", s.team or team, dict(s.alerts), s.slo) for s in cfg.inference if s.kind in KINDS]
+    out += [Target(e.name, e.kind, "", e.team or team, dict(e.alerts)) for e in cfg.endpoints if e.kind in KINDS]
+    return out
+
+
+def threshold(spec_name: str, default: float, loaded: LoadedConfig, target: Optional[Target] = None) -> float:
+    if target is not None and spec_name in target.overrides:
+        return target.overrides[spec_name]
+    return loaded.config.alerts.thresholds.get(spec_name, default)
+
+
+def _num(v: float) -> str:
+    return repr(float(v)).removesuffix(".0") if float(v).is_integer() else repr(float(v))
+
+
+def _annotations(loaded: LoadedConfig, name: str, summary: str, description: str, dashboard: str, service: Optional[str]) -> dict[str, str]:
+    base = loaded.config.alerts.runbook_base_url.rstrip("/")
+    query = f"?var-service={service}" if service else ""
+    return {
+        "summary": summary,
+        "description": description,
+        "runbook_url": f"{base}/{name.lower()}",
+        "dashboard_uid": dashboard,
+        "dashboard_url": f"{(loaded.config.grafana.url or '').rstrip('/')}/d/{dashboard}{query}",
+    }
+
+
+def _alert(loaded: LoadedConfig, spec: AlertSpec, expr: str, team: str, service: Optional[str]) -> dict[str, Any]:
+    rule: dict[str, Any] = {"alert": spec.name, "expr": expr}
+    if spec.for_ != "0m":
+        rule["for"] = spec.for_
+    rule["labels"] = {"severity": spec.severity, "team": team, "managed_by": "infermon"}
+    rule["annotations"] = _annotations(loaded, spec.name, spec.summary, spec.description, spec.dashboard, service)
+    return rule
+
+
+def _signal_expr(kind: str, signal: str, selector: dict[str, str], prefix: str, window: str = WINDOW) -> str:
+    k = KINDS[kind]
+    return join_or(render_signal(k, k.signal(signal), selector, prefix, window))
+
+
+def _service_rules(loaded: LoadedConfig, t: Target, disabled: set[str]) -> tuple[list[dict], list[dict]]:
+    """(recording rules, alerting rules) of one target."""
+    records: list[dict] = []
+    alerts: list[dict] = []
+    sel = {"service": f'="{t.name}"'}
+    for spec in ALERTS:
+        if t.kind not in spec.kinds or spec.scope != "service" or spec.name in disabled:
+            continue
+        if KINDS[t.kind].signal(spec.signal) is None:
+            continue
+        thr = threshold(spec.name, spec.threshold, loaded, t)
+        if spec.record:
+            records.append({"record": spec.record, "expr": _signal_expr(t.kind, spec.signal, sel, t.prefix)})
+            expr = f'{spec.record}{{service="{t.name}"}} {spec.op} {_num(thr)}'
+        else:
+            expr = f"({_signal_expr(t.kind, spec.signal, sel, t.prefix)}) {spec.op} {_num(thr)}"
+        alerts.append(_alert(loaded, spec, expr, t.team, t.name))
+    return records, alerts
+
+
+def _target_rules(loaded: LoadedConfig, ts: list[Target], disabled: set[str]) -> list[dict]:
+    rules = []
+    uid = {"mlserver": "infermon-mlserver", "triton": "infermon-triton", "databricks": "infermon-managed-endpoints",
+           "arks-gateway": "infermon-llm-gateway"}
+    for t in ts:
+        dash = uid.get(t.kind, "infermon-llm-runtime")
+        if "InfermonTargetDown" not in disabled:
+            spec = AlertSpec("InfermonTargetDown", (t.kind,), "", "==", 0, "5m", "critical",
+                             "{{ $labels.service }}: scrape target {{ $labels.instance }} is down",
+                             "Prometheus cannot scrape {{ $labels.instance }} (job {{ $labels.job }}).", dash)
+            rules.append(_alert(loaded, spec, f'up{{service="{t.name}"}} == 0', t.team, t.name))
+        if "InfermonScrapesFailing" not in disabled:
+            spec = AlertSpec("InfermonScrapesFailing", (t.kind,), "", "<", 0.9, "15m", "warning",
+                             "{{ $labels.service }}: scrapes of {{ $labels.instance }} keep failing",
+                             "Only {{ $value | humanizePercentage }} of scrapes succeeded over 15 minutes.", dash)
+            rules.append(_alert(loaded, spec, f'avg_over_time(up{{service="{t.name}"}}[15m]) < 0.9 and avg_over_time(up{{service="{t.name}"}}[15m]) > 0',
+                                t.team, t.name))
+    if loaded.config.gpu_pools and "InfermonTargetDown" not in disabled:
+        spec = AlertSpec("InfermonTargetDown", ("dcgm",), "", "==", 0, "5m", "critical",
+                         "DCGM exporter on {{ $labels.node }} is down",
+                         "Prometheus cannot scrape the DCGM exporter {{ $labels.instance }} of pool {{ $labels.gpu_pool }}: GPU alerts are blind.",
+                         "infermon-gpu-fleet")
+        rules.append(_alert(loaded, spec, 'up{gpu_pool!=""} == 0', loaded.config.alerts.team, None))
+    return rules
+
+
+def le_matcher(threshold_s: float) -> str:
+    """Matches a bucket boundary as Go (``2``) and Python (``2.0``) clients format it."""
+    text = _num(threshold_s).replace(".", "\\\\.")  # a PromQL string holding the regex 0\.5
+    return f'le=~"{text}' + ('(\\\\.0)?"' if "\\" not in text else '"')
+
+
+def _slo_rules(loaded: LoadedConfig, t: Target, disabled: set[str]) -> tuple[list[dict], list[dict]]:
+    records: list[dict] = []
+    alerts: list[dict] = []
+    slo = t.slo
+    if slo is None:
+        return records, alerts
+    sel = {"service": f'="{t.name}"'}
+    objectives: list[tuple[str, str, float, dict[str, str]]] = []
+    if slo.availability is not None and "SLOAvailabilityBurnRate" not in disabled:
+        for w in SLO_WINDOWS:
+            records.append({"record": f"service:slo_availability_errors:ratio_rate{w}",
+                            "expr": _signal_expr(t.kind, "error_ratio", sel, t.prefix, w)})
+        objectives.append(("SLOAvailabilityBurnRate", "service:slo_availability_errors:ratio_rate", slo.availability, {}))
+    if slo.latency is not None and "SLOLatencyBurnRate" not in disabled:
+        hist, extra = LATENCY_HISTOGRAMS[t.kind]
+        k = KINDS[t.kind]
+        le = le_matcher(slo.latency.threshold)
+        for w in SLO_WINDOWS:
+            good = f"{{{{{hist}_bucket|{le}{', ' + extra if extra else ''}}}}}"
+            total = f"{{{{{hist}_count{'|' + extra if extra else ''}}}}}"
+            template = f"1 - (sum by (service) (rate({good}[{w}])) / sum by (service) (rate({total}[{w}])))"
+            from ..catalog.base import render
+
+            records.append({"record": f"service:slo_latency_slow:ratio_rate{w}", "expr": render(k, template, sel, t.prefix, w)})
+        objectives.append(("SLOLatencyBurnRate", "service:slo_latency_slow:ratio_rate", slo.latency.objective,
+                           {"latency_threshold": f"{_num(slo.latency.threshold)}s"}))
+    for name, record, objective, extra_labels in objectives:
+        budget = _num(round(1 - objective, 10))
+        for severity, pairs in (("critical", BURN_RATES["page"]), ("warning", BURN_RATES["ticket"])):
+            parts = [f'({record}{long}{{service="{t.name}"}} > ({_num(f)} * {budget}) and {record}{short}{{service="{t.name}"}} > ({_num(f)} * {budget}))'
+                     for long, short, f in pairs]
+            what = "availability" if name.startswith("SLOAvailability") else "latency"
+            spec = AlertSpec(name, (t.kind,), "", ">", 0, "2m" if severity == "critical" else "15m", severity,
+                             f"{{{{ $labels.service }}}}: {what} error budget burning {'fast' if severity == 'critical' else 'steadily'}",
+                             f"The {what} objective of {_num(objective * 100)}% is being missed; at this rate the 30-day error budget runs out "
+                             f"in {'under two days' if severity == 'critical' else 'under a month'}.", "infermon-fleet-overview")
+            rule = _alert(loaded, spec, " or ".join(parts), t.team, t.name)
+            rule["labels"].update({"slo": what, **extra_labels})
+            alerts.append(rule)
+    return records, alerts
+
+
+def rule_files(loaded: LoadedConfig) -> dict[str, dict[str, Any]]:
+    """Rule files by name (``infermon-<kind>``, ``infermon-gpu``, ``infermon-targets``, ``infermon-slo``)."""
+    cfg = loaded.config
+    disabled = set(cfg.alerts.disabled)
+    files: dict[str, dict[str, Any]] = {}
+    ts = targets(loaded)
+
+    by_kind: dict[str, tuple[list[dict], list[dict]]] = {}
+    slo_records: list[dict] = []
+    slo_alerts: list[dict] = []
+    for t in ts:
+        rec, al = _service_rules(loaded, t, disabled)
+        bucket = by_kind.setdefault(t.kind, ([], []))
+        bucket[0].extend(r for r in rec if r not in bucket[0])
+        bucket[1].extend(al)
+        srec, sal = _slo_rules(loaded, t, disabled)
+        slo_records += srec
+        slo_alerts += sal
+    for kind, (rec, al) in by_kind.items():
+        groups = []
+        if rec:
+            groups.append({"name": f"infermon.{kind}.recording", "interval": cfg.prometheus.evaluation_interval, "rules": rec})
+        if al:
+            groups.append({"name": f"infermon.{kind}.alerts", "rules": al})
+        if groups:
+            files[f"infermon-{kind}"] = {"groups": groups}
+
+    if cfg.gpu_pools:
+        gpu = [_alert(loaded, spec, f"({_signal_expr('dcgm', spec.signal, {}, '')}) {spec.op} {_num(threshold(spec.name, spec.threshold, loaded))}",
+                      cfg.alerts.team, None)
+               for spec in ALERTS if spec.scope == "fleet" and spec.name not in disabled]
+        if gpu:
+            files["infermon-gpu"] = {"groups": [{"name": "infermon.gpu.alerts", "rules": gpu}]}
+
+    target_rules = _target_rules(loaded, ts, disabled)
+    if target_rules:
+        files["infermon-targets"] = {"groups": [{"name": "infermon.targets.alerts", "rules": target_rules}]}
+    if slo_alerts:
+        files["infermon-slo"] = {"groups": [
+            {"name": "infermon.slo.recording", "interval": cfg.prometheus.evaluation_interval, "rules": slo_records},
+            {"name": "infermon.slo.alerts", "rules": slo_alerts},
+        ]}
+    return dict(sorted(files.items()))

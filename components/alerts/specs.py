@@ -1,0 +1,128 @@
+"""Alerts, each on one catalog signal, with defaults per kind.
+
+A threshold is in the signal's own unit (ratios 0-1, seconds, DCGM percent 0-100 …).
+Per-environment overrides come from ``alerts.thresholds``, per-service ones from
+``inference[].alerts`` / ``endpoints[].alerts``. The same specs drive the Datadog monitors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    name: str
+    kinds: tuple[str, ...]
+    """Catalog kinds the alert applies to (one rule per service of these kinds)."""
+    signal: str
+    op: str
+    threshold: float
+    for_: str
+    severity: str
+    summary: str
+    description: str
+    dashboard: str
+    """uid of the dashboard to look at."""
+    value_format: str = "humanize"
+    """How ``$value`` is shown: humanize | humanizePercentage | humanizeDuration."""
+    record: Optional[str] = None
+    """Recording rule the alert reads instead of the raw query (shared with dashboards' heavy queries)."""
+    scope: str = "service"
+    """service: one rule per service; fleet: one rule for the whole stack (GPUs)."""
+
+
+LLM = ("vllm", "sglang", "arks-runtime")
+
+ALERTS: tuple[AlertSpec, ...] = (
+    # MLServer / diffusion
+    AlertSpec("MLServerHighInferenceLatency", ("mlserver",), "inference_latency_1m", ">", 10, "5m", "warning",
+              "{{ $labels.service }}: mean inference latency above target",
+              "Mean model inference time over the last minute is {{ $value | humanizeDuration }} for model {{ $labels.model }}.",
+              "infermon-mlserver", "humanizeDuration"),
+    AlertSpec("MLServerLowSuccessRatio", ("mlserver",), "success_ratio", "<", 0.95, "10m", "critical",
+              "{{ $labels.service }}: inference success ratio below target",
+              "Only {{ $value | humanizePercentage }} of inferences succeed.", "infermon-mlserver", "humanizePercentage",
+              record="service:mlserver_inference_success:ratio_rate5m"),
+    AlertSpec("MLServerQueueBacklog", ("mlserver",), "queue_size_p95", ">", 50, "10m", "warning",
+              "{{ $labels.service }}: inference worker queue is backing up",
+              "The 95th percentile of the worker queue size is {{ $value | humanize }} requests.", "infermon-mlserver"),
+    AlertSpec("MLServerNotReady", ("mlserver",), "not_ready", ">", 0, "5m", "critical",
+              "{{ $labels.service }}: readiness endpoint answers non-200",
+              "{{ $value | humanize }} readiness probes per second are answered with a status other than 200.", "infermon-mlserver"),
+    # Triton
+    AlertSpec("TritonHighFailureRatio", ("triton",), "error_ratio", ">", 0.05, "10m", "critical",
+              "{{ $labels.service }}: Triton inference failures above target",
+              "{{ $value | humanizePercentage }} of inference requests fail.", "infermon-triton", "humanizePercentage",
+              record="service:nv_inference_request_failure:ratio_rate5m"),
+    AlertSpec("TritonHighQueueTime", ("triton",), "queue_time", ">", 0.5, "10m", "warning",
+              "{{ $labels.service }}: requests wait long in Triton's queue",
+              "Requests for {{ $labels.model }} wait {{ $value | humanizeDuration }} on average before execution.",
+              "infermon-triton", "humanizeDuration", record="service_model_version:nv_inference_queue_duration:mean_rate5m"),
+    AlertSpec("TritonPendingRequestsGrowing", ("triton",), "pending_growth", ">", 10, "15m", "warning",
+              "{{ $labels.service }}: Triton's pending requests keep growing",
+              "Pending requests for {{ $labels.model }} grew by {{ $value | humanize }} in 15 minutes.", "infermon-triton"),
+    # LLM runtimes
+    AlertSpec("LLMHighTimeToFirstToken", LLM, "ttft_p95", ">", 2, "10m", "warning",
+              "{{ $labels.service }}: time to first token above target",
+              "p95 time to first token of {{ $labels.model_name }} is {{ $value | humanizeDuration }}.", "infermon-llm-runtime",
+              "humanizeDuration", record="service_model_name:time_to_first_token_seconds:p95_rate5m"),
+    AlertSpec("LLMHighE2ELatency", LLM, "e2e_latency_p95", ">", 30, "10m", "warning",
+              "{{ $labels.service }}: end-to-end latency above target",
+              "p95 end-to-end latency of {{ $labels.model_name }} is {{ $value | humanizeDuration }}.", "infermon-llm-runtime",
+              "humanizeDuration", record="service_model_name:e2e_request_latency_seconds:p95_rate5m"),
+    AlertSpec("LLMRequestsWaiting", LLM, "waiting", ">", 20, "10m", "warning",
+              "{{ $labels.service }}: requests are piling up",
+              "{{ $value | humanize }} requests for {{ $labels.model_name }} are waiting to be scheduled.", "infermon-llm-runtime"),
+    AlertSpec("LLMKVCacheNearFull", LLM, "kv_cache_usage", ">", 0.95, "15m", "warning",
+              "{{ $labels.service }}: KV cache nearly full",
+              "The KV cache of {{ $labels.instance }} is {{ $value | humanizePercentage }} full: expect preemptions and queueing.",
+              "infermon-llm-runtime", "humanizePercentage"),
+    AlertSpec("LLMPreemptions", ("vllm", "arks-runtime"), "preemptions", ">", 0.1, "10m", "warning",
+              "{{ $labels.service }}: requests are being preempted",
+              "{{ $value | humanize }} preemptions per second for {{ $labels.model_name }} (KV-cache pressure).", "infermon-llm-runtime"),
+    # LLM gateway
+    AlertSpec("LLMGatewayHighErrorRatio", ("arks-gateway",), "error_ratio", ">", 0.05, "10m", "critical",
+              "{{ $labels.service }}: gateway error ratio above target",
+              "{{ $value | humanizePercentage }} of gateway requests are answered with a non-2xx status.", "infermon-llm-gateway",
+              "humanizePercentage", record="service:gateway_requests_non2xx:ratio_rate5m"),
+    AlertSpec("LLMGatewayRateLimitSurge", ("arks-gateway",), "rate_limit_hits", ">", 1, "10m", "warning",
+              "{{ $labels.service }}: rate-limit hits surging",
+              "{{ $value | humanize }} requests per second for {{ $labels.model }} hit the {{ $labels.rule_type }} limit.", "infermon-llm-gateway"),
+    AlertSpec("LLMGatewayQuotaNearLimit", ("arks-gateway",), "quota_usage_ratio", ">", 0.9, "15m", "warning",
+              "{{ $labels.service }}: quota near its limit",
+              "Quota {{ $labels.quota_name }} ({{ $labels.quota_type }}) is {{ $value | humanizePercentage }} used.", "infermon-llm-gateway",
+              "humanizePercentage"),
+    # Databricks (per-minute gauges: no rate())
+    AlertSpec("DatabricksHigh5xxRate", ("databricks",), "errors_5xx", ">", 0.1, "5m", "critical",
+              "{{ $labels.service }}/{{ $labels.endpoint }}: serving endpoint returns 5xx",
+              "{{ $value | humanize }} server errors per second in the last minute.", "infermon-managed-endpoints"),
+    AlertSpec("DatabricksHighP99Latency", ("databricks",), "latency_p99", ">", 2000, "10m", "warning",
+              "{{ $labels.service }}/{{ $labels.endpoint }}: p99 latency above target",
+              "p99 latency in the last minute is {{ $value | humanize }} ms.", "infermon-managed-endpoints"),
+    # GPUs (fleet-wide)
+    AlertSpec("GPUXidError", ("dcgm",), "xid_errors", ">", 0, "0m", "critical",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }} reported XID {{ $value }}",
+              "The last XID error of GPU {{ $labels.gpu }} ({{ $labels.gpu_pool }}) is {{ $value }}; see NVIDIA's XID catalogue.",
+              "infermon-gpu-fleet", scope="fleet"),
+    AlertSpec("GPUTemperatureHigh", ("dcgm",), "temperature", ">", 85, "10m", "warning",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }} is hot",
+              "GPU temperature is {{ $value | humanize }} °C.", "infermon-gpu-fleet", scope="fleet"),
+    AlertSpec("GPUFramebufferNearFull", ("dcgm",), "framebuffer_used", ">", 0.95, "15m", "warning",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }}: memory nearly full",
+              "{{ $value | humanizePercentage }} of GPU memory is used.", "infermon-gpu-fleet", "humanizePercentage", scope="fleet"),
+    AlertSpec("GPURowRemapFailure", ("dcgm",), "row_remap_failure", ">", 0, "0m", "critical",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }} failed to remap a memory row",
+              "Row remapping failed: the GPU needs to be drained and serviced.", "infermon-gpu-fleet", scope="fleet"),
+    AlertSpec("GPUAllocatedButIdle", ("dcgm",), "allocated_utilization", "<", 5, "2h", "info",
+              "GPU {{ $labels.gpu }} allocated to {{ $labels.namespace }}/{{ $labels.pod }} sits idle",
+              "Utilisation has stayed at {{ $value | humanize }} % for 2 hours while the GPU is allocated: it costs without serving.",
+              "infermon-gpu-fleet", scope="fleet"),
+)
+
+BY_NAME = {a.name: a for a in ALERTS}
+
+TARGET_ALERTS = ("InfermonTargetDown", "InfermonScrapesFailing")
+SLO_ALERTS = ("SLOAvailabilityBurnRate", "SLOLatencyBurnRate")
+ALL_NAMES = tuple(BY_NAME) + TARGET_ALERTS + SLO_ALERTS
