@@ -118,6 +118,23 @@ def join_or(exprs: list[str]) -> str:
 
 # --- helpers for writing signals -----------------------------------------------------------
 
+
+def rate_or_zero(a: str, b: str, by: str, window: str = RATE_WINDOW) -> str:
+    """``sum by (by)`` of the rate of ``a``, or 0 where only its sibling counter ``b`` exists yet."""
+    ra = f"sum by ({by}) (rate({{{{{a}}}}}[{window}]))"
+    rb = f"sum by ({by}) (rate({{{{{b}}}}}[{window}]))"
+    return f"({ra} or {rb} * 0)"
+
+
+def rate_sum(a: str, b: str, by: str, window: str = RATE_WINDOW) -> str:
+    """``sum by (by)`` of the rates of two counters with the same labels (e.g. success and failure).
+
+    ``rate(a) or rate(b)`` would be wrong: after ``rate`` both have the same label set, so
+    ``or`` keeps only ``a``. Each side falls back to the other times zero when it has no series
+    yet (client libraries create a labelled counter only on its first increment).
+    """
+    return f"({rate_or_zero(a, b, by, window)} + {rate_or_zero(b, a, by, window)})"
+
 QUANTILES = (0.5, 0.9, 0.95, 0.99)
 
 

@@ -13,7 +13,7 @@ Managed platforms may re-export these under a prefix
 """
 
 from .base import RATE_WINDOW as W
-from .base import Kind, Metric, Signal, quantile_signals
+from .base import Kind, Metric, Signal, quantile_signals, rate_or_zero, rate_sum
 
 M = ("model", "version")
 R = ("app_name", "method", "path", "status_code")
@@ -31,21 +31,23 @@ METRICS = (
 
 BY = "service, model, version"
 LEG = "{{service}} {{model}}-{{version}}"
+SUCCESS, FAILURE = "model_infer_request_success_total", "model_infer_request_failure_total"
+TOTAL = rate_sum(SUCCESS, FAILURE, "service")
 INFER = '{{rest_server_request_duration_seconds_bucket|path=~".*/infer"}}'
 
 SIGNALS = (
     Signal("request_rate", "Requests",
-           (f"sum by (service) (rate({{{{model_infer_request_success_total}}}}[{W}]) or rate({{{{model_infer_request_failure_total}}}}[{W}]))",),
+           (TOTAL,),
            "reqps", "Model inference requests per second, successful and failed.", "{{service}}"),
     Signal("success_rate", "Successful inferences", (f"sum by ({BY}) (rate({{{{model_infer_request_success_total}}}}[{W}]))",),
            "reqps", "Successful inferences per second.", LEG),
     Signal("failure_rate", "Failed inferences", (f"sum by ({BY}) (rate({{{{model_infer_request_failure_total}}}}[{W}]))",),
            "reqps", "Failed inferences per second.", LEG),
     Signal("success_ratio", "Success ratio",
-           (f"sum by (service) (rate({{{{model_infer_request_success_total}}}}[{W}])) / sum by (service) (rate({{{{model_infer_request_success_total}}}}[{W}]) or rate({{{{model_infer_request_failure_total}}}}[{W}]))",),
+           (rate_or_zero(SUCCESS, FAILURE, "service") + f" / {TOTAL}",),
            "percentunit", "Successful inferences as a share of all inferences.", "{{service}}"),
     Signal("error_ratio", "Failure ratio",
-           (f"sum by (service) (rate({{{{model_infer_request_failure_total}}}}[{W}])) / sum by (service) (rate({{{{model_infer_request_success_total}}}}[{W}]) or rate({{{{model_infer_request_failure_total}}}}[{W}]))",),
+           (rate_or_zero(FAILURE, SUCCESS, "service") + f" / {TOTAL}",),
            "percentunit", "Failed inferences as a share of all inferences.", "{{service}}", ((0.01, "orange"), (0.05, "red"))),
     Signal("inference_latency_1m", "Inference latency (1m mean)",
            ("sum by (service, model) (rate({{model_infer_request_duration_sum}}[1m])) / sum by (service, model) (rate({{model_infer_request_duration_count}}[1m]))",),

@@ -9,7 +9,7 @@ Triton exports no latency distribution by default, so latency here is a mean.
 """
 
 from .base import RATE_WINDOW as W
-from .base import Kind, Metric, Signal
+from .base import Kind, Metric, Signal, rate_or_zero, rate_sum
 
 M = ("model", "version")
 GPU = ("gpu_uuid",)
@@ -49,14 +49,15 @@ def _phase(name: str, counter: str, title: str, description: str) -> Signal:
 
 
 SIGNALS = (
-    Signal("request_rate", "Requests", (f"sum by (service) (rate({{{{nv_inference_request_success}}}}[{W}]) or rate({{{{nv_inference_request_failure}}}}[{W}]))",),
+    Signal("request_rate", "Requests", (rate_sum("nv_inference_request_success", "nv_inference_request_failure", "service"),),
            "reqps", "Inference requests per second, successful and failed.", "{{service}}"),
     Signal("success_rate", "Successful requests", (f"sum by ({BY}) (rate({{{{nv_inference_request_success}}}}[{W}]))",),
            "reqps", "Successful inference requests per second.", LEG),
     Signal("failure_rate", "Failed requests by reason", (f"sum by ({BY}, reason) (rate({{{{nv_inference_request_failure}}}}[{W}]))",),
            "reqps", "Failed inference requests per second, by failure reason (OTHER, BACKEND, CANCELED, REJECTED).", LEG + " {{reason}}"),
     Signal("error_ratio", "Failure ratio",
-           (f"sum by (service) (rate({{{{nv_inference_request_failure}}}}[{W}])) / sum by (service) (rate({{{{nv_inference_request_success}}}}[{W}]) or rate({{{{nv_inference_request_failure}}}}[{W}]))",),
+           (rate_or_zero("nv_inference_request_failure", "nv_inference_request_success", "service") + " / "
+            + rate_sum("nv_inference_request_success", "nv_inference_request_failure", "service"),),
            "percentunit", "Failed requests as a share of all requests.", "{{service}}", ((0.01, "orange"), (0.05, "red"))),
     Signal("inference_rate", "Inferences", (f"sum by ({BY}) (rate({{{{nv_inference_count}}}}[{W}]))",),
            "ops", "Inferences per second (a batched request counts as its batch size).", LEG),

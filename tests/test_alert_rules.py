@@ -1,0 +1,227 @@
+"""`promtool test rules` for every alert: it fires on its fault and stays silent on healthy series.
+
+The rules under test are rendered from a stack with one service of every kind; the input
+series use the metric names, types and labels the real servers expose (the catalog's), with
+realistic rates (requests per minute, histogram buckets, per-minute Databricks gauges).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components.alerts.rules import rule_files
+from components.alerts.specs import ALL_NAMES
+from components.config import parse
+
+pytestmark = pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed (Debian package 'prometheus')")
+
+STACK = {
+    "cluster": {"name": "c1"},
+    "inference": [
+        {"name": "t", "kind": "triton", "staticTargets": ["t:8002"]},
+        {"name": "v", "kind": "vllm", "staticTargets": ["v:8000"], "slo": {"availability": 0.995, "latency": {"threshold": 10, "objective": 0.99}}},
+        {"name": "s", "kind": "sglang", "staticTargets": ["s:30000"]},
+        {"name": "a", "kind": "arks-runtime", "staticTargets": ["a:8080"]},
+        {"name": "g", "kind": "arks-gateway", "staticTargets": ["g:8080"]},
+        {"name": "m", "kind": "mlserver", "staticTargets": ["m:8082"]},
+    ],
+    "endpoints": [{"name": "d", "kind": "databricks", "host": "adb-1.azuredatabricks.net", "endpoints": ["e1"], "tokenSecret": "tok"}],
+    "gpuPools": [{"name": "p", "nodeSelector": {"gpu": "yes"}}],
+}
+MINUTES = 180
+LLM_PREFIX = {"v": "vllm:", "s": "sglang:", "a": ""}
+
+
+def _labels(labels: dict[str, str]) -> str:
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+
+
+def counter(name: str, labels: dict, per_min: float) -> dict:
+    return {"series": name + _labels(labels), "values": f"0+{per_min:g}x{MINUTES}"}
+
+
+def gauge(name: str, labels: dict, value) -> dict:
+    return {"series": name + _labels(labels), "values": f"{value}x{MINUTES}" if not isinstance(value, str) else value}
+
+
+def histogram(name: str, labels: dict, bounds: list[str], per_min: list[float], kind: str = "counter") -> list[dict]:
+    """Buckets with ``per_min`` observations per minute in each bucket (cumulative, +Inf last)."""
+    out, total = [], 0.0
+    make = counter if kind == "counter" else gauge
+    for le, n in zip(bounds, per_min):
+        total += n
+        out.append(make(f"{name}_bucket", {**labels, "le": le}, total))
+    out.append(make(f"{name}_count", labels, total))
+    out.append(make(f"{name}_sum", labels, total))
+    return out
+
+
+def llm(svc: str, name: str) -> str:
+    """A vLLM-named metric as service ``svc``'s runtime exposes it."""
+    p = LLM_PREFIX[svc]
+    if p == "sglang:":
+        name = {"num_requests_waiting": "num_queue_reqs", "kv_cache_usage_perc": "token_usage"}.get(name, name)
+    return p + name
+
+
+GPU = {"gpu": "0", "gpu_pool": "p", "node": "n1", "UUID": "GPU-1"}
+
+
+def fixtures(alert: str, fire: bool) -> list[tuple[str, list[dict]]]:
+    """(service or '' for fleet alerts, input series) cases for one alert."""
+    f = fire
+    if alert == "MLServerHighInferenceLatency":
+        L = {"service": "m", "model": "sd", "version": "1"}
+        return [("m", [counter("model_infer_request_duration_count", L, 60), counter("model_infer_request_duration_sum", L, 60 * (12 if f else 1))])]
+    if alert == "MLServerLowSuccessRatio":
+        L = {"service": "m", "model": "sd", "version": "1"}
+        return [("m", [counter("model_infer_request_success_total", L, 90), counter("model_infer_request_failure_total", L, 10 if f else 0.5)])]
+    if alert == "MLServerQueueBacklog":
+        L = {"service": "m"}
+        return [("m", histogram("parallel_request_queue", L, ["10", "50", "100", "+Inf"], [0, 0, 60, 0] if f else [60, 0, 0, 0]))]
+    if alert == "MLServerNotReady":
+        L = {"service": "m", "app_name": "mlserver", "method": "GET", "path": "/v2/health/ready"}
+        return [("m", [counter("rest_server_requests_total", {**L, "status_code": "503" if f else "200"}, 6)])]
+    if alert == "TritonHighFailureRatio":
+        L = {"service": "t", "model": "resnet", "version": "1"}
+        return [("t", [counter("nv_inference_request_success", L, 90), counter("nv_inference_request_failure", {**L, "reason": "BACKEND"}, 10 if f else 0)])]
+    if alert == "TritonHighQueueTime":
+        L = {"service": "t", "model": "resnet", "version": "1"}
+        return [("t", [counter("nv_inference_request_success", L, 60), counter("nv_inference_queue_duration_us", L, 60 * (1e6 if f else 1e5))])]
+    if alert == "TritonPendingRequestsGrowing":
+        L = {"service": "t", "model": "resnet", "version": "1"}
+        return [("t", [gauge("nv_inference_pending_request_count", L, f"0+1x{MINUTES}" if f else f"5x{MINUTES}")])]
+    if alert == "LLMHighTimeToFirstToken":
+        return [(s, histogram(llm(s, "time_to_first_token_seconds"), {"service": s, "model_name": "llama"}, ["0.5", "1.0", "2.5", "5.0", "+Inf"],
+                              [0, 0, 0, 60, 0] if f else [60, 0, 0, 0, 0])) for s in LLM_PREFIX]
+    if alert == "LLMHighE2ELatency":
+        return [(s, histogram(llm(s, "e2e_request_latency_seconds"), {"service": s, "model_name": "llama"}, ["10.0", "20.0", "40.0", "80.0", "+Inf"],
+                              [0, 0, 0, 60, 0] if f else [60, 0, 0, 0, 0])) for s in LLM_PREFIX]
+    if alert == "LLMRequestsWaiting":
+        return [(s, [gauge(llm(s, "num_requests_waiting"), {"service": s, "model_name": "llama"}, 30 if f else 2)]) for s in LLM_PREFIX]
+    if alert == "LLMKVCacheNearFull":
+        return [(s, [gauge(llm(s, "kv_cache_usage_perc"), {"service": s, "model_name": "llama", "instance": "i1"}, 0.99 if f else 0.5)])
+                for s in LLM_PREFIX]
+    if alert == "LLMPreemptions":
+        return [(s, [counter(llm(s, "num_preemptions_total"), {"service": s, "model_name": "llama"}, 30 if f else 0)]) for s in ("v", "a")]
+    if alert == "LLMGatewayHighErrorRatio":
+        L = {"service": "g", "namespace": "arks", "user": "u", "model": "llama"}
+        return [("g", [counter("gateway_requests_total", {**L, "status": "200"}, 90), counter("gateway_requests_total", {**L, "status": "500"}, 10 if f else 0)])]
+    if alert == "LLMGatewayRateLimitSurge":
+        L = {"service": "g", "namespace": "arks", "user": "u", "model": "llama", "rule_type": "rpm"}
+        return [("g", [counter("gateway_rate_limit_hits_total", L, 120 if f else 6)])]
+    if alert == "LLMGatewayQuotaNearLimit":
+        L = {"service": "g", "namespace": "arks", "model": "llama", "quota_name": "q", "quota_type": "tokens"}
+        return [("g", [gauge("gateway_quota_usage", L, 95 if f else 50), gauge("gateway_quota_limit", L, 100)])]
+    if alert == "DatabricksHigh5xxRate":
+        L = {"service": "d", "endpoint": "e1"}
+        return [("d", [gauge("request_count_total", L, 600), gauge("request_5xx_count_total", L, 30 if f else 0)])]
+    if alert == "DatabricksHighP99Latency":
+        L = {"service": "d", "endpoint": "e1"}
+        return [("d", histogram("request_latency_ms", L, ["500", "1000", "5000", "+Inf"], [0, 0, 100, 0] if f else [100, 0, 0, 0], kind="gauge"))]
+    if alert == "GPUXidError":
+        return [("", [gauge("DCGM_FI_DEV_XID_ERRORS", GPU, 79 if f else 0)])]
+    if alert == "GPUTemperatureHigh":
+        return [("", [gauge("DCGM_FI_DEV_GPU_TEMP", GPU, 90 if f else 60)])]
+    if alert == "GPUFramebufferNearFull":
+        return [("", [gauge("DCGM_FI_DEV_FB_USED", GPU, 79000 if f else 40000), gauge("DCGM_FI_DEV_FB_FREE", GPU, 1000 if f else 40000)])]
+    if alert == "GPURowRemapFailure":
+        return [("", [gauge("DCGM_FI_DEV_ROW_REMAP_FAILURE", GPU, 1 if f else 0)])]
+    if alert == "GPUAllocatedButIdle":
+        return [("", [gauge("DCGM_FI_DEV_GPU_UTIL", {**GPU, "namespace": "llm", "pod": "chat-0"}, 1 if f else 80)])]
+    if alert == "InfermonTargetDown":
+        return [("t", [gauge("up", {"service": "t", "job": "inference/t", "instance": "t:8002"}, 0 if f else 1)]),
+                ("", [gauge("up", {"gpu_pool": "p", "job": "dcgm", "instance": "n1:9400", "service": "dcgm-exporter-p"}, 0 if f else 1)])]
+    if alert == "InfermonScrapesFailing":
+        flap = " ".join("1" if i % 2 else "0" for i in range(MINUTES))
+        return [("m", [gauge("up", {"service": "m", "job": "inference/m", "instance": "m:8082"}, flap if f else f"1x{MINUTES}")])]
+    if alert == "SLOAvailabilityBurnRate":
+        L = {"service": "v", "model_name": "llama"}
+        return [("v", [counter("vllm:request_success_total", {**L, "finished_reason": "stop"}, 80),
+                       counter("vllm:request_success_total", {**L, "finished_reason": "abort"}, 20 if f else 0)])]
+    if alert == "SLOLatencyBurnRate":
+        L = {"service": "v", "model_name": "llama"}
+        return [("v", histogram("vllm:e2e_request_latency_seconds", L, ["5.0", "10.0", "20.0", "+Inf"], [0, 0, 60, 0] if f else [60, 0, 0, 0]))]
+    raise KeyError(alert)
+
+
+@pytest.fixture(scope="module")
+def rules_dir(tmp_path_factory) -> Path:
+    loaded = parse({**STACK, "tok": "x"}, ["tok"], "test")
+    d = tmp_path_factory.mktemp("rules")
+    for name, spec in rule_files(loaded).items():
+        (d / f"{name}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    return d
+
+
+def rule_alert_names(d: Path) -> set[str]:
+    return {r["alert"] for p in d.glob("*.yaml") for g in yaml.safe_load(p.read_text())["groups"] for r in g["rules"] if "alert" in r}
+
+
+def test_every_alert_is_rendered_for_the_test_stack(rules_dir):
+    assert rule_alert_names(rules_dir) == set(ALL_NAMES)
+
+
+def _run(rules_dir: Path, alert: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    eval_time = "170m" if alert == "GPUAllocatedButIdle" else "60m"
+    tests = []
+    for fire in (True, False):
+        for service, series in fixtures(alert, fire):
+            selector = f'alertname="{alert}", alertstate="firing"' + (f', service="{service}"' if service else ', service=~"|dcgm.*"')
+            if fire:
+                check = {"expr": f"count(ALERTS{{{selector}}}) > bool 0", "eval_time": eval_time, "exp_samples": [{"labels": "{}", "value": 1}]}
+                tests.append({"interval": "1m", "input_series": series, "promql_expr_test": [check]})
+            else:
+                tests.append({"interval": "1m", "input_series": series,
+                              "alert_rule_test": [{"eval_time": eval_time, "alertname": alert, "exp_alerts": []}]})
+    files = sorted(str(p) for p in rules_dir.glob("*.yaml"))
+    test_file = tmp_path / f"{alert}.test.yaml"
+    test_file.write_text(yaml.safe_dump({"rule_files": files, "evaluation_interval": "1m", "tests": tests}, sort_keys=False))
+    return subprocess.run(["promtool", "test", "rules", str(test_file)], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("alert", ALL_NAMES)
+def test_alert_fires_on_its_fault_and_is_silent_otherwise(alert, rules_dir, tmp_path):
+    proc = _run(rules_dir, alert, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_harness_can_fail(rules_dir, tmp_path):
+    # healthy series presented as the fault: the firing expectation must fail
+    original = fixtures
+
+    def swapped(alert, fire):
+        return original(alert, not fire)
+
+    globals()["fixtures"] = swapped
+    try:
+        proc = _run(rules_dir, "TritonHighFailureRatio", tmp_path)
+    finally:
+        globals()["fixtures"] = original
+    assert proc.returncode != 0
+
+
+def test_promtool_check_rules_accepts_every_file(rules_dir):
+    proc = subprocess.run(["promtool", "check", "rules", *sorted(str(p) for p in rules_dir.glob("*.yaml"))], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_success_ratio_is_zero_when_only_failures_exist(rules_dir, tmp_path):
+    """A model that never succeeded has no success series at all; the ratio must still be 0."""
+    original = fixtures
+
+    def only_failures(alert, fire):
+        L = {"service": "m", "model": "sd", "version": "1"}
+        return [("m", [counter("model_infer_request_failure_total", L, 10)])] if fire else original(alert, fire)
+
+    globals()["fixtures"] = only_failures
+    try:
+        proc = _run(rules_dir, "MLServerLowSuccessRatio", tmp_path)
+    finally:
+        globals()["fixtures"] = original
+    assert proc.returncode == 0, proc.stdout
