@@ -11,6 +11,8 @@ import pulumi_kubernetes as k8s
 from . import naming
 from .config import LoadedConfig
 from .alerts.prometheus_rules import PrometheusRules, PrometheusRulesArgs
+from .datadog.checks import dcgm_annotation
+from .datadog.component import DatadogArgs, DatadogIntegration
 from .grafana_dashboards import GrafanaDashboards, GrafanaDashboardsArgs
 from .gpu.dcgm_exporter import DcgmExporter, DcgmExporterArgs, gpu_operator_service_monitor
 from .kube_prometheus_stack import KubePrometheusStack, KubePrometheusStackArgs
@@ -73,7 +75,8 @@ class ObservabilityStack(pulumi.ComponentResource):
             if pool.mode == "exporter":
                 DcgmExporter(
                     f"{name}-dcgm-{pool.name}",
-                    DcgmExporterArgs(pool=pool, namespace=ns_name, platform=cfg.cluster.platform),
+                    DcgmExporterArgs(pool=pool, namespace=ns_name, platform=cfg.cluster.platform,
+                                     pod_annotations=dcgm_annotation(pool, loaded) if cfg.datadog.enabled else {}),
                     opts=in_ns,
                     crd_depends_on=crds,
                 )
@@ -97,6 +100,9 @@ class ObservabilityStack(pulumi.ComponentResource):
 
         if cfg.grafana.delivery == "api" or cfg.grafana.enabled:
             GrafanaDashboards(f"{name}-dashboards", GrafanaDashboardsArgs(loaded, ns_name), opts=in_ns)
+
+        if cfg.datadog.enabled:
+            DatadogIntegration(f"{name}-datadog", DatadogArgs(loaded), opts=pulumi.ResourceOptions(parent=self))
 
         self.namespace = ns_name
         self.grafana_service = naming.GRAFANA_SERVICE if cfg.grafana.enabled else ""

@@ -225,3 +225,8 @@ def test_success_ratio_is_zero_when_only_failures_exist(rules_dir, tmp_path):
     finally:
         globals()["fixtures"] = original
     assert proc.returncode == 0, proc.stdout
+
+
+def test_promtool_lint_finds_no_duplicate_rules(rules_dir):
+    proc = subprocess.run(["promtool", "check", "rules", *sorted(str(p) for p in rules_dir.glob("*.yaml"))], capture_output=True, text=True)
+    assert "FAILED" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr

@@ -177,3 +177,10 @@ def test_invalid_config_registers_no_resource():
 def test_bad_alert_config(raw, expected):
     found = issues(raw)
     assert any(i.startswith(expected) for i in found), found
+
+
+def test_datadog_monitors_need_keys():
+    found = issues({**BASE, "datadog": {"enabled": True}})
+    assert any(i.startswith("datadog.apiKeySecret: required with monitors: true") for i in found), found
+    found = issues({**BASE, "datadog": {"notify": ["@slack-x"]}})
+    assert any(i.startswith("datadog.enabled: is false but Datadog settings are configured") for i in found), found

@@ -16,7 +16,8 @@ SELECTOR_FLAGS = [
 
 
 def release(r):
-    (entry,) = [e for e in json.loads(r.files["manifest.json"]) if e["type"] == "kubernetes:helm.sh/v3:Release"]
+    (entry,) = [e for e in json.loads(r.files["manifest.json"])
+                if e["type"] == "kubernetes:helm.sh/v3:Release" and e["inputs"]["chart"] == "kube-prometheus-stack"]
     return entry
 
 

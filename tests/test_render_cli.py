@@ -22,6 +22,8 @@ CANARIES = {
     "slackLlmWebhook": "https://hooks.slack.com/services/CANARY-llm",
     "slackPlatformWebhook": "https://hooks.slack.com/services/CANARY-platform",
     "databricksToken": "dapi-CANARY-44aa",
+    "datadogApiKey": "CANARY-dd-api-71b0",
+    "datadogAppKey": "CANARY-dd-app-93c4",
 }
 
 

@@ -77,6 +77,9 @@ def _alert(loaded: LoadedConfig, spec: AlertSpec, expr: str, team: str, service:
     if spec.for_ != "0m":
         rule["for"] = spec.for_
     rule["labels"] = {"severity": spec.severity, "team": team, "managed_by": "infermon"}
+    if service:
+        # also keeps one service's rules distinct from another's (promtool lints duplicates)
+        rule["labels"]["service"] = service
     rule["annotations"] = _annotations(loaded, spec.name, spec.summary, spec.description, spec.dashboard, service)
     return rule
 
@@ -98,7 +101,7 @@ def _service_rules(loaded: LoadedConfig, t: Target, disabled: set[str]) -> tuple
             continue
         thr = threshold(spec.name, spec.threshold, loaded, t)
         if spec.record:
-            records.append({"record": spec.record, "expr": _signal_expr(t.kind, spec.signal, sel, t.prefix)})
+            records.append({"record": spec.record, "expr": _signal_expr(t.kind, spec.signal, sel, t.prefix), "labels": {"service": t.name}})
             expr = f'{spec.record}{{service="{t.name}"}} {spec.op} {_num(thr)}'
         else:
             expr = f"({_signal_expr(t.kind, spec.signal, sel, t.prefix)}) {spec.op} {_num(thr)}"
@@ -149,7 +152,7 @@ def _slo_rules(loaded: LoadedConfig, t: Target, disabled: set[str]) -> tuple[lis
     if slo.availability is not None and "SLOAvailabilityBurnRate" not in disabled:
         for w in SLO_WINDOWS:
             records.append({"record": f"service:slo_availability_errors:ratio_rate{w}",
-                            "expr": _signal_expr(t.kind, "error_ratio", sel, t.prefix, w)})
+                            "expr": _signal_expr(t.kind, "error_ratio", sel, t.prefix, w), "labels": {"service": t.name}})
         objectives.append(("SLOAvailabilityBurnRate", "service:slo_availability_errors:ratio_rate", slo.availability, {}))
     if slo.latency is not None and "SLOLatencyBurnRate" not in disabled:
         hist, extra = LATENCY_HISTOGRAMS[t.kind]
@@ -161,7 +164,8 @@ def _slo_rules(loaded: LoadedConfig, t: Target, disabled: set[str]) -> tuple[lis
             template = f"1 - (sum by (service) (rate({good}[{w}])) / sum by (service) (rate({total}[{w}])))"
             from ..catalog.base import render
 
-            records.append({"record": f"service:slo_latency_slow:ratio_rate{w}", "expr": render(k, template, sel, t.prefix, w)})
+            records.append({"record": f"service:slo_latency_slow:ratio_rate{w}", "expr": render(k, template, sel, t.prefix, w),
+                            "labels": {"service": t.name}})
         objectives.append(("SLOLatencyBurnRate", "service:slo_latency_slow:ratio_rate", slo.latency.objective,
                            {"latency_threshold": f"{_num(slo.latency.threshold)}s"}))
     for name, record, objective, extra_labels in objectives:

@@ -339,6 +339,16 @@ def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
 
     issues += _alert_issues(cfg)
 
+    dd = cfg.datadog
+    if dd.enabled:
+        if dd.agent == "deploy" and not dd.api_key_secret:
+            add("datadog.apiKeySecret", "required with agent: deploy")
+        if dd.monitors and not (dd.api_key_secret and dd.app_key_secret):
+            add("datadog.appKeySecret" if dd.api_key_secret else "datadog.apiKeySecret",
+                "required with monitors: true (the Datadog provider needs an API and an application key)")
+    elif any(k in dd.model_fields_set for k in ("agent", "api_key_secret", "app_key_secret", "notify", "team_notify")):
+        add("datadog.enabled", "is false but Datadog settings are configured")
+
     rw = cfg.prometheus.remote_write
     for i, r in enumerate(rw):
         p = f"prometheus.remoteWrite[{i}]"

@@ -312,6 +312,9 @@ class InferenceService(Model):
     """Fixed ``host:port`` targets outside service discovery, e.g.
     ``triton.serving.svc.cluster.local:8002``; scraped through the additional scrape configs."""
 
+    service_name: Optional[K8sName] = None
+    """Kubernetes Service of an in-cluster workload, for Datadog endpoints checks; defaults to ``name``."""
+
     alerts: AlertOverrides
     """Alert thresholds for this service, by alert name (e.g. ``{LLMHighTimeToFirstToken: 1.5}``);
     they override ``alerts.thresholds``."""
@@ -445,6 +448,44 @@ class Alerts(Model):
     """Alert names not to deploy in this environment."""
 
 
+# --- datadog ------------------------------------------------------------------
+
+NotifyHandle = Annotated[str, StringConstraints(pattern=r"^@[A-Za-z0-9_.@+-]+$")]
+
+
+class Datadog(Model):
+    enabled: bool = False
+    """Collect the same servers with the Datadog Agent and create Datadog monitors."""
+
+    agent: Literal["deploy", "existing"] = "existing"
+    """``deploy``: infermon installs the Datadog Agent Helm chart with its checks. ``existing``: an
+    Agent already runs; infermon emits the check configuration as a ConfigMap to mount."""
+
+    namespace: K8sName = "datadog"
+    """Namespace of the Agent (and of the secrets its checks read)."""
+
+    site: Literal["datadoghq.com", "us3.datadoghq.com", "us5.datadoghq.com", "datadoghq.eu", "ap1.datadoghq.com", "ddog-gov.com"] = "datadoghq.com"
+    """Datadog site."""
+
+    api_key_secret: Optional[SecretName] = None
+    """Config key of the secret holding the Datadog API key (Agent and monitors)."""
+
+    app_key_secret: Optional[SecretName] = None
+    """Config key of the secret holding a Datadog application key (monitors)."""
+
+    monitors: bool = True
+    """Create a Datadog monitor for every alert whose signal Datadog collects."""
+
+    notify: list[NotifyHandle] = Field(default_factory=list)
+    """Notification handles put in every monitor message of this environment (``@pagerduty-ml``)."""
+
+    team_notify: dict[LabelValue, list[NotifyHandle]] = Field(default_factory=dict)
+    """Extra handles for a team's monitors (``{llm: ["@slack-llm-alerts"]}``)."""
+
+    renotify_minutes: int = Field(default=60, ge=0, le=1440)
+    """Re-notify while a monitor stays in alert (0: never)."""
+
+
 # --- the whole namespace ------------------------------------------------------
 
 
@@ -474,6 +515,9 @@ class InfermonConfig(Model):
 
     alerts: Alerts = Field(default_factory=Alerts)
     """Alert rule settings: runbook links, thresholds per environment, disabled alerts."""
+
+    datadog: Datadog = Field(default_factory=Datadog)
+    """Datadog Agent checks and monitors from the same catalog and thresholds."""
 
 
 DEFAULT_PORTS: dict[str, int | str] = {

@@ -54,6 +54,9 @@ class DcgmExporterArgs:
     extra_labels: dict[str, str] = field(default_factory=dict)
     """Labels added to every object."""
 
+    pod_annotations: dict[str, str] = field(default_factory=dict)
+    """Extra pod annotations (Datadog Autodiscovery of the exporter)."""
+
 
 def gpu_id_type(pool: m.GpuPool, platform: str) -> str:
     if pool.gpu_id_type:
@@ -140,7 +143,7 @@ def manifests(args: DcgmExporterArgs) -> dict[str, dict[str, Any]]:
                     "metadata": {
                         "labels": labels,
                         # a changed counters list rolls the pods
-                        "annotations": {"infermon.io/collectors-sha256": hashlib.sha256(csv.encode()).hexdigest()[:16]},
+                        "annotations": {"infermon.io/collectors-sha256": hashlib.sha256(csv.encode()).hexdigest()[:16], **args.pod_annotations},
                     },
                     "spec": pod_spec,
                 },

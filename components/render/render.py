@@ -105,6 +105,9 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     for rel, text in grafana_files(entries).items():
         out.files[rel] = text
 
+    for rel, text in datadog_files(entries).items():
+        out.files[rel] = text
+
     jobs = scrape_jobs(run)
     out.files["prometheus/scrape-configs.yaml"] = _dump(jobs) if jobs else "[]\n"
 
@@ -115,6 +118,7 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     out.checks.append(validate.check_scrape_configs(jobs, loaded.config.prometheus.scrape_interval))
     out.checks.append(validate.check_rules({k: v for k, v in out.files.items() if k.startswith("prometheus/rules/")}))
     out.checks.append(validate.check_dashboards(out.files))
+    out.checks.append(validate.check_datadog(out.files))
     return out
 
 
@@ -134,6 +138,25 @@ def grafana_files(entries: list[dict[str, Any]]) -> dict[str, str]:
             uid = json.loads(text)["uid"]
             folder = folder_by_uid.get(inputs.get("folder")) or folders.get(inputs.get("folder"), "General")
             files[f"grafana/{folder}/{uid}.json"] = text
+    return files
+
+
+def datadog_files(entries: list[dict[str, Any]]) -> dict[str, str]:
+    """``datadog/monitors.json`` and ``datadog/checks/<check>.d/<file>.yaml``."""
+    files: dict[str, str] = {}
+    monitors = [e["inputs"] for e in entries if e["type"] == "datadog:index/monitor:Monitor"]
+    if monitors:
+        files["datadog/monitors.json"] = json.dumps(sorted(monitors, key=lambda m: m["name"]), indent=2, sort_keys=True) + "\n"
+    for e in entries:
+        inputs = e["inputs"]
+        if e["type"] == HELM_RELEASE and inputs.get("chart") == "datadog":
+            for directory, confs in sorted(inputs["values"]["clusterAgent"]["advancedConfd"].items()):
+                for file, text in sorted(confs.items()):
+                    files[f"datadog/checks/{directory}/{file}"] = text
+        elif e["type"] == "kubernetes:core/v1:ConfigMap" and inputs.get("metadata", {}).get("name") == "infermon-datadog-checks":
+            for key, text in sorted(inputs.get("data", {}).items()):
+                directory, _, file = key.partition(".d_")
+                files[f"datadog/checks/{directory}.d/{file}"] = text
     return files
 
 
