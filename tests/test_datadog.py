@@ -139,6 +139,15 @@ def test_databricks_token_is_read_from_a_mounted_file_never_written(tmp_path):
     assert provider["inputs"]["apiKey"] == "[secret]" and provider["inputs"]["appKey"] == "[secret]"
 
 
+def test_arks_runtime_check_renames_raw_runtime_names_like_arks(prod):
+    inst = check(prod, "openmetrics.d/infermon-arks-runtimes.yaml")["instances"][0]
+    assert inst["namespace"] == "arks_runtime" and inst["openmetrics_endpoint"] == "http://%%host%%:%%port_http%%/metrics"
+    renames = {list(e)[0]: list(e.values())[0]["name"] for e in inst["metrics"]}
+    assert renames["vllm:num_requests_waiting"] == "num_requests_waiting"
+    assert renames["sglang:num_queue_reqs"] == "num_requests_waiting"
+    assert renames["sglang:time_to_first_token_seconds"] == "time_to_first_token_seconds"
+
+
 def test_existing_agent_gets_a_configmap(dev):
     cms = [o for o in objects(dev, "ConfigMap") if o["metadata"]["name"] == "infermon-datadog-checks"]
     assert cms and sorted(cms[0]["data"]) == ["nvidia_triton.d_infermon-triton.yaml", "vllm.d_infermon-chat.yaml"]
@@ -148,7 +157,7 @@ def test_existing_agent_gets_a_configmap(dev):
 def test_prod_covers_every_kind_it_runs_and_dev_only_its_own(dev, prod):
     checks = lambda r: sorted(k.split("/")[2] for k in r.files if k.startswith("datadog/checks/"))  # noqa: E731
     assert checks(dev) == ["nvidia_triton.d", "vllm.d"]
-    assert checks(prod) == ["nvidia_triton.d", "openmetrics.d", "openmetrics.d", "openmetrics.d", "openmetrics.d", "vllm.d"]
+    assert checks(prod) == ["nvidia_triton.d", "openmetrics.d", "openmetrics.d", "openmetrics.d", "openmetrics.d", "openmetrics.d", "vllm.d"]
     kinds_dev = {m["query"].split(":")[2].split(".")[0] for m in monitors(dev)}
     assert kinds_dev == {"nvidia_triton", "vllm", "dcgm"}
 

@@ -34,7 +34,23 @@ def used_metrics(kind: str) -> list[m.BaseModel]:
 
 
 def allow_list(kind: str) -> list[dict[str, Any]]:
+    if kind == "arks-runtime":
+        return _arks_allow_list()
     return [{family(mt): {"name": family(mt), "type": mt.type}} for mt in used_metrics(kind)]
+
+
+def _arks_allow_list() -> list[dict[str, Any]]:
+    """The raw vLLM and SGLang names, each renamed to the name Arks' relabelings give it."""
+    from ..catalog import sglang, vllm
+    from ..workload_monitors import arks_runtime_name
+
+    used = {mt.name: mt for mt in used_metrics("arks-runtime")}
+    out = []
+    for raw in vllm.METRICS + sglang.METRICS:
+        target = used.get(arks_runtime_name(raw.name) or "")
+        if target is not None:
+            out.append({family(raw): {"name": family(target), "type": raw.type}})
+    return out
 
 
 def _tags(name: str, kind: str, team: str, env: str, extra: dict[str, str] | None = None) -> list[str]:

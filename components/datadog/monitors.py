@@ -4,7 +4,7 @@ Each recipe writes the alert's query in Datadog's monitor grammar
 (``time_aggr(window):space_aggr:metric{tags} by {groups} op N``) over the names Datadog
 stores (``names.dd_metric``), grouped by the tags matching the alert's Prometheus labels.
 Not mirrored: target-down and scrape alerts (Datadog has its own service checks for the
-Agent's checks) and SLO burn-rate alerts (use Datadog SLOs), and arks-runtime services.
+Agent's checks) and SLO burn-rate alerts (use Datadog SLOs).
 """
 
 from __future__ import annotations
@@ -89,6 +89,11 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("LLMKVCacheNearFull", "vllm"): _gauge("vllm:gpu_cache_usage_perc", LLM_BY + ("instance",)),
     ("LLMKVCacheNearFull", "sglang"): _gauge("sglang:token_usage", LLM_BY + ("instance",)),
     ("LLMPreemptions", "vllm"): _rate("vllm:num_preemptions_total", LLM_BY),
+    ("LLMHighTimeToFirstToken", "arks-runtime"): _pct("p95", "time_to_first_token_seconds_bucket", LLM_BY),
+    ("LLMHighE2ELatency", "arks-runtime"): _pct("p95", "e2e_request_latency_seconds_bucket", LLM_BY),
+    ("LLMRequestsWaiting", "arks-runtime"): _gauge("num_requests_waiting", LLM_BY, space="sum"),
+    ("LLMKVCacheNearFull", "arks-runtime"): _gauge("kv_cache_usage_perc", LLM_BY + ("instance",)),
+    ("LLMPreemptions", "arks-runtime"): _rate("num_preemptions_total", LLM_BY),
     ("LLMGatewayHighErrorRatio", "arks-gateway"): lambda k, f, s: (
         f"sum({_window(s)}):{_term(k, 'sum', 'gateway_requests_total', f + ',!status:2*', ('service',), '.as_count()')}"
         f" / {_term(k, 'sum', 'gateway_requests_total', f, ('service',), '.as_count()')}"),

@@ -114,9 +114,10 @@ INTEGRATIONS: dict[str, Integration] = {
     "mlserver": Integration("openmetrics", "mlserver"),
     "arks-gateway": Integration("openmetrics", "arks_gateway"),
     "databricks": Integration("openmetrics", "databricks_serving"),
+    "arks-runtime": Integration("openmetrics", "arks_runtime"),
 }
-"""Kinds Datadog collects. Arks runtimes are not: their pods expose raw vLLM/SGLang names
-that only Prometheus' relabelings unify; monitor them through the vllm/sglang kinds."""
+"""Kinds Datadog collects. Arks runtime pods expose raw vLLM/SGLang names; their check's
+allow-list renames them the way Arks' Prometheus relabelings do (``checks.allow_list``)."""
 
 
 def family(m: Metric) -> str:
