@@ -14,7 +14,6 @@ from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumiverse_grafana as grafana
 
 from . import naming
 from .config import LoadedConfig, secret_output
@@ -55,6 +54,8 @@ class GrafanaDashboards(pulumi.ComponentResource):
                     opts=pulumi.ResourceOptions(parent=self),
                 )
         else:
+            import pulumiverse_grafana as grafana  # only for delivery: api
+
             provider = grafana.Provider(
                 f"{name}-provider",
                 url=g.url,

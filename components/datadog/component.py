@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 import pulumi
-import pulumi_datadog as datadog
 import pulumi_kubernetes as k8s
 import yaml
 
@@ -108,6 +107,8 @@ class DatadogIntegration(pulumi.ComponentResource):
 
         specs = monitor_specs(loaded)
         if specs:
+            import pulumi_datadog as datadog  # a large SDK: imported only for stacks with monitors
+
             provider = datadog.Provider(
                 f"{name}-provider",
                 api_key=secret_output(dd.api_key_secret),
