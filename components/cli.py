@@ -52,6 +52,34 @@ def cmd_render(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Render offline and run the policy pack's rules; non-zero on a mandatory violation."""
+    from .render import render, stackfile
+    from .render.policy import format_results
+
+    root = Path(args.project_dir) if args.project_dir else None
+    status = EXIT_OK
+    for stack in _stacks(args.stack, root):
+        try:
+            r = render.build(stack, root)
+        except (ConfigError, stackfile.StackFileError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        print(f"Stack {stack}")
+        print(format_results(r.policies, stack))
+        if any(p.enforcement == "mandatory" for p in r.policies):
+            status = EXIT_FAILED
+    if status != EXIT_OK:
+        print("error: mandatory policy violations (see ✗ above)", file=sys.stderr)
+    return status
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .review.diff import run_diff
+
+    return run_diff(args.base, args.stack, Path(args.project_dir) if args.project_dir else None, args.out)
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from .config.reference import reference_markdown
 
@@ -78,6 +106,19 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, help="output directory (default: out/<stack>; with --stack all, DIR/<stack>)")
     r.add_argument("--project-dir", default=None, help="directory holding stacks/ (default: this checkout)")
     r.set_defaults(func=cmd_render)
+
+    c = sub.add_parser("check", help="run the CrossGuard policy rules on the offline render (like pulumi preview --policy-pack)")
+    c.add_argument("--stack", default="dev", help="stack name or 'all' (default: dev)")
+    c.add_argument("--project-dir", default=None, help="directory holding stacks/ (default: this checkout)")
+    c.set_defaults(func=cmd_check)
+
+    df = sub.add_parser("diff", help="Markdown preview diff between GIT_REF and the working tree, for a PR comment")
+    df.add_argument("--base", required=True, help="git ref to compare against (e.g. origin/main, HEAD~1)")
+    df.add_argument("--stack", default="all", help="stack name or 'all' (default: all)")
+    df.add_argument("--all-stacks", dest="stack", action="store_const", const="all", help="same as --stack all")
+    df.add_argument("--project-dir", default=None, help="the git checkout (default: this one)")
+    df.add_argument("--out", default=None, help="write the Markdown to this file as well as stdout")
+    df.set_defaults(func=cmd_diff)
 
     d = sub.add_parser("docs", help="generate the config reference from the typed model")
     d.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "config-reference.md"))

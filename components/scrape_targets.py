@@ -89,7 +89,7 @@ def plan(loaded: LoadedConfig) -> ScrapePlan:
                 job["authorization"] = dict(auth)
             job["static_configs"] = [{"targets": [target], "labels": _labels(e.name, env, e.team, endpoint_kind=e.kind, **extra)}]
             jobs.append(job)
-    return ScrapePlan(jobs, creds)
+    return ScrapePlan(sorted(jobs, key=lambda j: j["job_name"]), sorted(creds, key=lambda c: c.file_key))
 
 
 def _seconds(duration: str) -> float:

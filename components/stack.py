@@ -114,8 +114,8 @@ class ObservabilityStack(pulumi.ComponentResource):
         out: dict[str, object] = {
             "namespace": self.namespace,
             "prometheusService": f"{self.prometheus_service}.{self.namespace}.svc:9090",
-            "gpuExporterPools": self.exporter_pools,
-            "gpuOperatorPools": self.gpu_operator_pools,
+            "gpuExporterPools": sorted(self.exporter_pools),
+            "gpuOperatorPools": sorted(self.gpu_operator_pools),
         }
         if self.grafana_service:
             out["grafanaService"] = f"{self.grafana_service}.{self.namespace}.svc:80"

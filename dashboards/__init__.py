@@ -46,7 +46,7 @@ def _service_rows(loaded: LoadedConfig) -> list[tuple[str, str, str, str]]:
     uid_of = {k: m.UID for m in PER_KIND for k in m.KINDS}
     rows = [(s.name, s.kind, s.metric_prefix or "", uid_of[s.kind]) for s in loaded.config.inference if s.kind in uid_of]
     rows += [(e.name, e.kind, "", uid_of[e.kind]) for e in loaded.config.endpoints if e.kind in uid_of]
-    return rows
+    return sorted(rows)
 
 
 def build(loaded: LoadedConfig) -> list[BuiltDashboard]:

@@ -47,7 +47,8 @@ def targets(loaded: LoadedConfig) -> list[Target]:
     team = cfg.alerts.team
     out = [Target(s.name, s.kind, s.metric_prefix or "", s.team or team, dict(s.alerts), s.slo) for s in cfg.inference if s.kind in KINDS]
     out += [Target(e.name, e.kind, "", e.team or team, dict(e.alerts)) for e in cfg.endpoints if e.kind in KINDS]
-    return out
+    # config order carries no meaning here: a reordered config renders the same rules
+    return sorted(out, key=lambda t: t.name)
 
 
 def threshold(spec_name: str, default: float, loaded: LoadedConfig, target: Optional[Target] = None) -> float:

@@ -32,6 +32,8 @@ class Rendered:
     files: dict[str, str] = field(default_factory=dict)
     """Relative path -> content, everything the render writes."""
     checks: list[validate.CheckResult] = field(default_factory=list)
+    policies: list = field(default_factory=list)
+    """CrossGuard rule results on the render (``components.render.policy``)."""
 
     @property
     def ok(self) -> bool:
@@ -119,6 +121,9 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     out.checks.append(validate.check_rules({k: v for k, v in out.files.items() if k.startswith("prometheus/rules/")}))
     out.checks.append(validate.check_dashboards(out.files))
     out.checks.append(validate.check_datadog(out.files))
+    from . import policy
+
+    out.policies = policy.check(entries, stack, root)
     return out
 
 

@@ -55,6 +55,9 @@ def render_summary(rendered: Rendered, out_dir: Optional[Path]) -> str:
             lines.append(f"        {e}")
         if len(c.errors) > 20:
             lines.append(f"        … and {len(c.errors) - 20} more")
+    from .policy import format_results
+
+    lines += [""] + format_results(rendered.policies, rendered.stack).rstrip("\n").split("\n")
     lines += ["", "Outputs:"]
     for key, value in sorted(rendered.run.outputs.items()):
         lines.append(f"    {key}: {value}")

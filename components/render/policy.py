@@ -1,0 +1,68 @@
+"""Run the CrossGuard rules (policies/rules) over an offline render."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from policies.rules import RULES, Resource, Violation
+
+PACK = "infermon-policies"
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    violation: Violation
+    enforcement: str
+    type: str
+
+
+def pack_config(stack: str, root: Optional[Path] = None) -> dict:
+    """``policies/config.<stack>.json``, the file ``pulumi preview --policy-pack-config`` takes."""
+    base = (root or Path(__file__).resolve().parents[2]) / "policies"
+    path = base / f"config.{stack}.json"
+    if not path.is_file():
+        path = Path(__file__).resolve().parents[2] / "policies" / f"config.{stack}.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def check(manifest: list[dict], stack: str, root: Optional[Path] = None) -> list[PolicyResult]:
+    config = pack_config(stack, root)
+    default = config.get("all", "advisory")
+    resources = [Resource(e["type"], e["name"], e["inputs"]) for e in manifest]
+    types = {r.name: r.type for r in resources}
+    out = []
+    for rule in RULES:
+        rule_cfg = config.get(rule.name) if isinstance(config.get(rule.name), dict) else {}
+        enforcement = config.get(rule.name) if isinstance(config.get(rule.name), str) else rule_cfg.get("enforcementLevel", default)
+        if enforcement == "disabled":
+            continue
+        for v in evaluate_one(rule, resources, rule_cfg):
+            out.append(PolicyResult(v, enforcement, types.get(v.resource or "", "")))
+    return sorted(out, key=lambda p: (p.violation.policy, p.violation.resource or "", p.violation.message))
+
+
+def evaluate_one(rule, resources: list[Resource], rule_cfg: dict) -> list[Violation]:
+    out: list[Violation] = []
+    if rule.validate is not None:
+        for r in resources:
+            out += [Violation(rule.name, r.name, msg) for msg in rule.validate(r, rule_cfg)]
+    if rule.validate_stack is not None:
+        out += [Violation(rule.name, name, msg) for name, msg in rule.validate_stack(resources, rule_cfg)]
+    return out
+
+
+def format_results(results: list[PolicyResult], stack: str) -> str:
+    lines = ["Policies:"]
+    if not results:
+        lines.append(f"    ✓ {PACK}: no violations ({len(RULES)} policies, stack {stack})")
+        return "\n".join(lines) + "\n"
+    mandatory = any(r.enforcement == "mandatory" for r in results)
+    lines.append(f"    {'✗' if mandatory else '!'} {PACK}: {len(results)} violation{'s' if len(results) != 1 else ''} (stack {stack})")
+    for r in results:
+        where = f"  ({r.type}: {r.violation.resource})" if r.violation.resource else ""
+        lines.append(f"        - [{r.enforcement}]  {r.violation.policy}{where}")
+        lines.append(f"          {r.violation.message}")
+    return "\n".join(lines) + "\n"

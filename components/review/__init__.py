@@ -1,0 +1,1 @@
+"""Review tooling: offline preview diffs for pull requests."""

@@ -1,0 +1,271 @@
+"""``infermon diff``: what a pull request changes, offline, as Markdown for a PR comment.
+
+The base is rendered by *its own* code in a temporary git worktree (``python -m components
+render`` run there), the head in this process; then the two renders are compared
+semantically: resources, dashboard panels, alert and monitor thresholds, scrape targets and
+policy violations. Renders are independent of config order, so a reordered config shows no
+change; secret values never appear (the manifest holds ``[secret]``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from ..config import ConfigError
+from ..render import render, stackfile
+from ..render.policy import check as policy_check
+
+MARKER = "<!-- infermon-preview -->"
+MAX_FIELDS = 8
+
+
+class DiffError(Exception):
+    pass
+
+
+# --- rendering both sides -------------------------------------------------------------------
+
+
+def _git(root: Path, *args: str) -> str:
+    proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise DiffError(f"git {' '.join(args)}: {proc.stderr.strip()}")
+    return proc.stdout.strip()
+
+
+def _read_tree(d: Path) -> dict[str, str]:
+    return {str(p.relative_to(d)): p.read_text() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def render_base(worktree: Path, stack: str, out: Path) -> tuple[Optional[dict[str, str]], str]:
+    """Files of the base render, or None and why."""
+    if not (worktree / "stacks" / f"Pulumi.{stack}.yaml").is_file():
+        return None, "the stack does not exist at the base"
+    proc = subprocess.run([sys.executable, "-m", "components", "render", "--stack", stack, "--out", str(out), "--project-dir", str(worktree)],
+                          cwd=worktree, capture_output=True, text=True, timeout=600)
+    if not out.is_dir():
+        reason = (proc.stderr.strip().splitlines() or ["render failed"])[-1]
+        return None, f"the base does not render ({reason})"
+    return _read_tree(out), ""
+
+
+# --- comparisons ----------------------------------------------------------------------------------
+
+
+def _flatten(value: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{path}.{k}" if path else str(k)))
+        return out or {path: {}}
+    if isinstance(value, list):
+        out = {}
+        for i, v in enumerate(value):
+            out.update(_flatten(v, f"{path}[{i}]"))
+        return out or {path: []}
+    return {path: value}
+
+
+def _manifest(files: dict[str, str]) -> dict[tuple[str, str], dict]:
+    return {(e["type"], e["name"]): e for e in json.loads(files.get("manifest.json", "[]"))}
+
+
+def resource_changes(base: dict[str, str], head: dict[str, str]) -> tuple[list, list, list]:
+    b, h = _manifest(base), _manifest(head)
+    added = sorted(k for k in h if k not in b)
+    removed = sorted(k for k in b if k not in h)
+    changed = []
+    for k in sorted(set(b) & set(h)):
+        fb, fh = _flatten(b[k]["inputs"]), _flatten(h[k]["inputs"])
+        paths = sorted(p for p in set(fb) | set(fh) if fb.get(p) != fh.get(p))
+        if paths:
+            changed.append((k, paths))
+    return added, removed, changed
+
+
+def _dashboards(files: dict[str, str]) -> dict[str, dict]:
+    return {json.loads(t)["uid"]: json.loads(t) for rel, t in files.items() if rel.startswith("grafana/")}
+
+
+def _panels(d: dict) -> dict[str, list[str]]:
+    return {p["title"]: [t.get("expr", "") for t in p.get("targets", [])] for p in d.get("panels", []) if p.get("type") != "row"}
+
+
+def dashboard_changes(base: dict[str, str], head: dict[str, str]) -> list[str]:
+    b, h = _dashboards(base), _dashboards(head)
+    lines = []
+    for uid in sorted(set(b) | set(h)):
+        if uid not in b:
+            lines.append(f"- `{uid}`: **new dashboard** ({len(_panels(h[uid]))} panels)")
+            continue
+        if uid not in h:
+            lines.append(f"- `{uid}`: **removed**")
+            continue
+        pb, ph = _panels(b[uid]), _panels(h[uid])
+        notes = [f"+ panel “{t}”" for t in sorted(set(ph) - set(pb))]
+        notes += [f"− panel “{t}”" for t in sorted(set(pb) - set(ph))]
+        notes += [f"~ query of “{t}”" for t in sorted(set(pb) & set(ph)) if pb[t] != ph[t]]
+        if notes:
+            lines.append(f"- `{uid}`: " + "; ".join(notes))
+    return lines
+
+
+THRESHOLD = re.compile(r"(>|<|>=|<=|==) (-?[0-9.e+]+)$")
+
+
+def _alerts(files: dict[str, str]) -> dict[tuple[str, str], tuple[str, str]]:
+    out = {}
+    for rel, text in files.items():
+        if rel.startswith("prometheus/rules/"):
+            for g in yaml.safe_load(text)["groups"]:
+                for r in g["rules"]:
+                    if "alert" in r:
+                        m = THRESHOLD.search(r["expr"])
+                        key = (r["alert"], r.get("labels", {}).get("service", ""))
+                        out[key] = (m.group(2) if m else "", r["expr"])
+    return out
+
+
+def alert_changes(base: dict[str, str], head: dict[str, str]) -> list[str]:
+    b, h = _alerts(base), _alerts(head)
+    lines = []
+    for key in sorted(set(b) | set(h)):
+        name = f"`{key[0]}`" + (f" ({key[1]})" if key[1] else "")
+        if key not in b:
+            lines.append(f"- {name}: **new alert**, threshold {h[key][0]}")
+        elif key not in h:
+            lines.append(f"- {name}: **removed**")
+        elif b[key][0] != h[key][0]:
+            lines.append(f"- {name}: threshold {b[key][0]} → **{h[key][0]}**")
+        elif b[key][1] != h[key][1]:
+            lines.append(f"- {name}: expression changed")
+    return lines
+
+
+def _monitors(files: dict[str, str]) -> dict[str, str]:
+    return {m["name"]: m.get("monitorThresholds", {}).get("critical", "") for m in json.loads(files.get("datadog/monitors.json", "[]"))}
+
+
+def monitor_changes(base: dict[str, str], head: dict[str, str]) -> list[str]:
+    b, h = _monitors(base), _monitors(head)
+    lines = []
+    for name in sorted(set(b) | set(h)):
+        if name not in b:
+            lines.append(f"- `{name}`: **new monitor**, critical {h[name]}")
+        elif name not in h:
+            lines.append(f"- `{name}`: **removed**")
+        elif b[name] != h[name]:
+            lines.append(f"- `{name}`: critical {b[name]} → **{h[name]}**")
+    return lines
+
+
+def _targets(files: dict[str, str]) -> set[str]:
+    out = set()
+    for job in yaml.safe_load(files.get("prometheus/scrape-configs.yaml", "[]")) or []:
+        for sc in job.get("static_configs", []):
+            out.update(f"{job['job_name']} → {t}" for t in sc.get("targets", []))
+    for (typ, _), e in _manifest(files).items():
+        if typ.endswith(":ServiceMonitor") or typ.endswith(":PodMonitor"):
+            md = e["inputs"]["metadata"]
+            out.add(f"{typ.rsplit(':', 1)[-1]} {md['namespace']}/{md['name']}")
+    return out
+
+
+def target_changes(base: dict[str, str], head: dict[str, str]) -> list[str]:
+    b, h = _targets(base), _targets(head)
+    return [f"- + {t}" for t in sorted(h - b)] + [f"- − {t}" for t in sorted(b - h)]
+
+
+def _violations(files: dict[str, str], stack: str, root: Path) -> set[tuple[str, str, str]]:
+    manifest = json.loads(files.get("manifest.json", "[]"))
+    return {(p.violation.policy, p.violation.resource or "", p.violation.message) for p in policy_check(manifest, stack, root)}
+
+
+def policy_changes(base: dict[str, str], head: dict[str, str], stack: str, root: Path) -> list[str]:
+    b, h = _violations(base, stack, root), _violations(head, stack, root)
+    lines = [f"- introduced: `{p}` on `{r}`: {m}" for p, r, m in sorted(h - b)]
+    lines += [f"- fixed: `{p}` on `{r}`: {m}" for p, r, m in sorted(b - h)]
+    return lines
+
+
+# --- markdown ------------------------------------------------------------------------------------
+
+
+def stack_markdown(stack: str, base: Optional[dict[str, str]], head: dict[str, str], why: str, root: Path) -> str:
+    lines = [f"### Stack `{stack}`", ""]
+    if base is None:
+        lines += [f"_{why}: every resource below is new._", ""]
+        base = {}
+    added, removed, changed = resource_changes(base, head)
+    sections = [
+        ("Dashboards", dashboard_changes(base, head)),
+        ("Alert thresholds and rules", alert_changes(base, head)),
+        ("Datadog monitors", monitor_changes(base, head)),
+        ("Scrape targets", target_changes(base, head)),
+        ("Policy violations", policy_changes(base, head, stack, root)),
+    ]
+    if not (added or removed or changed) and not any(s for _, s in sections):
+        return "\n".join(lines + ["No changes.", ""])
+    lines.append(f"**Resources:** {len(added)} to add, {len(removed)} to delete, {len(changed)} to update")
+    if added or removed or changed:
+        lines += ["", "| | type | name | changed fields |", "| --- | --- | --- | --- |"]
+        lines += [f"| + | `{t}` | `{n}` | |" for t, n in added]
+        lines += [f"| − | `{t}` | `{n}` | |" for t, n in removed]
+        for (t, n), paths in changed:
+            shown = ", ".join(f"`{p}`" for p in paths[:MAX_FIELDS]) + (f" and {len(paths) - MAX_FIELDS} more" if len(paths) > MAX_FIELDS else "")
+            lines.append(f"| ~ | `{t}` | `{n}` | {shown} |")
+    for title, body in sections:
+        if body:
+            lines += ["", f"**{title}**", "", *body]
+    return "\n".join(lines) + "\n"
+
+
+def diff(base_ref: str, stack_arg: str, root: Optional[Path] = None) -> str:
+    root = (root or Path.cwd()).resolve()
+    top = Path(_git(root, "rev-parse", "--show-toplevel"))
+    sha = _git(top, "rev-parse", "--short", f"{base_ref}^{{commit}}")
+    head_stacks = stackfile.available_stacks(top)
+    tmp = Path(tempfile.mkdtemp(prefix="infermon-diff-"))
+    worktree = tmp / "base"
+    try:
+        _git(top, "worktree", "add", "--detach", "--quiet", str(worktree), sha)
+        base_stacks = stackfile.available_stacks(worktree)
+        stacks = sorted(set(head_stacks) | set(base_stacks)) if stack_arg == "all" else [stack_arg]
+        parts = [MARKER, f"## infermon preview (offline) — base `{base_ref}` ({sha})", ""]
+        for stack in stacks:
+            if stack not in head_stacks:
+                parts.append(f"### Stack `{stack}`\n\n_The stack is deleted by this change._\n")
+                continue
+            head = render.build(stack, top).files
+            base, why = render_base(worktree, stack, tmp / "out" / stack)
+            parts.append(stack_markdown(stack, base, head, why, top))
+        parts.append("<sub>Rendered offline under the Pulumi mock engine; secrets are never shown. "
+                     "`pulumi preview` against the real stack remains the source of truth.</sub>")
+        return "\n".join(parts) + "\n"
+    finally:
+        subprocess.run(["git", "-C", str(top), "worktree", "remove", "--force", str(worktree)], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_diff(base_ref: str, stack_arg: str, root: Optional[Path], out: Optional[str]) -> int:
+    try:
+        text = diff(base_ref, stack_arg, root)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (DiffError, stackfile.StackFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if out:
+        Path(out).write_text(text)
+    print(text, end="")
+    return 0

@@ -1,0 +1,1 @@
+"""infermon's CrossGuard policies: plain rule functions (``policies.rules``) and the pack."""

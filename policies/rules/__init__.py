@@ -1,0 +1,43 @@
+"""Every infermon policy rule, one module each."""
+
+from . import (
+    alertmanager_receiver,
+    dashboards_uid_folder,
+    datadog_monitor_hygiene,
+    gpu_exporter_scheduling,
+    grafana_secure,
+    monitors_selected,
+    no_literal_credentials,
+    pinned_versions,
+    prometheus_durability,
+    remote_write_tls,
+)
+from ._common import Resource, Rule, Violation
+
+RULES: tuple[Rule, ...] = (
+    gpu_exporter_scheduling.RULE,
+    pinned_versions.RULE,
+    monitors_selected.RULE,
+    no_literal_credentials.RULE,
+    grafana_secure.RULE,
+    prometheus_durability.RULE,
+    alertmanager_receiver.RULE,
+    remote_write_tls.RULE,
+    datadog_monitor_hygiene.RULE,
+    dashboards_uid_folder.RULE,
+)
+
+
+def evaluate(resources: list[Resource], config: dict) -> list[Violation]:
+    """Run every rule over a stack's resources (``config``: ``{"production": bool}``)."""
+    out: list[Violation] = []
+    for rule in RULES:
+        if rule.validate is not None:
+            for r in resources:
+                out += [Violation(rule.name, r.name, msg) for msg in rule.validate(r, config)]
+        if rule.validate_stack is not None:
+            out += [Violation(rule.name, name, msg) for name, msg in rule.validate_stack(resources, config)]
+    return out
+
+
+__all__ = ["RULES", "Resource", "Rule", "Violation", "evaluate"]

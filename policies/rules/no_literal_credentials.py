@@ -1,0 +1,45 @@
+"""No credential as a literal: only Kubernetes Secrets and secret files hold them."""
+
+import re
+
+from ._common import Resource, Rule, walk_strings
+
+SECRET_KEY = re.compile(r"(^|[._-])(password|passwd|token|api[_-]?key|apikey|secret|credentials?|bearer|auth)$", re.I)
+PATTERNS = [
+    (re.compile(r"https://hooks\.slack\.com/services/\S+"), "a Slack webhook URL"),
+    (re.compile(r"\bdapi[0-9a-f]{32}\b"), "a Databricks token"),
+    (re.compile(r"\bglsa_[A-Za-z0-9_]{20,}"), "a Grafana service-account token"),
+    (re.compile(r"\bBearer\s+[A-Za-z0-9._~+/-]{16,}=*"), "a bearer token"),
+    (re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"), "an AWS access key"),
+    (re.compile(r"https?://[^/\s:@]+:[^/\s@]+@"), "a URL with a password"),
+    (re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])"), "a 32-hex-digit key (Datadog API key shape)"),
+]
+ALLOWED_VALUES = {"", "[secret]", "Bearer <TOKEN>"}
+EXEMPT_TYPES = ("kubernetes:core/v1:Secret", "random:")
+
+
+def _is_reference(path: str, value: str) -> bool:
+    leaf = path.rsplit(".", 1)[-1]
+    return (value.startswith("/") or value.startswith("%%") or leaf.endswith(("File", "_file", "Secret", "existingSecret", "Key", "Ref"))
+            or "secretKeyRef" in path or ".name" in path[-5:])
+
+
+def validate(r: Resource, config) -> list[str]:
+    if r.type.startswith(EXEMPT_TYPES) or r.type.startswith("pulumi:providers:"):
+        return []
+    out = []
+    for path, value in walk_strings(r.props):
+        if value in ALLOWED_VALUES or "sha256" in path:
+            continue
+        leaf = path.rsplit(".", 1)[-1].split("[")[0]
+        if SECRET_KEY.search(leaf) and not _is_reference(path, value) and len(value) >= 8 and " " not in value:
+            out.append(f"{path} looks like a literal credential; keep it in a Kubernetes Secret and reference it")
+            continue
+        for pattern, what in PATTERNS:
+            if pattern.search(value) and not path.endswith(("collectors-sha256",)):
+                out.append(f"{path} contains {what}; keep it in a Kubernetes Secret and reference it")
+                break
+    return out
+
+
+RULE = Rule("no-literal-credentials", "No credential as a literal in Helm values, ConfigMaps, scrape or check configs: only Secrets.", validate)
