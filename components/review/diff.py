@@ -1,7 +1,7 @@
 """``infermon diff``: what a pull request changes, offline, as Markdown for a PR comment.
 
-The base is rendered by *its own* code in a temporary git worktree (``python -m components
-render`` run there), the head in this process; then the two renders are compared
+The base is rendered by *its own* code in a temporary git worktree and the head by the
+working tree's code (``python -m components render`` run in each); then the two are compared
 semantically: resources, dashboard panels, alert and monitor thresholds, scrape targets and
 policy violations. Renders are independent of config order, so a reordered config shows no
 change; secret values never appear (the manifest holds ``[secret]``).
@@ -21,7 +21,7 @@ from typing import Any, Optional
 import yaml
 
 from ..config import ConfigError
-from ..render import render, stackfile
+from ..render import stackfile
 from ..render.policy import check as policy_check
 
 MARKER = "<!-- infermon-preview -->"
@@ -46,15 +46,15 @@ def _read_tree(d: Path) -> dict[str, str]:
     return {str(p.relative_to(d)): p.read_text() for p in sorted(d.rglob("*")) if p.is_file()}
 
 
-def render_base(worktree: Path, stack: str, out: Path) -> tuple[Optional[dict[str, str]], str]:
-    """Files of the base render, or None and why."""
+def render_in(worktree: Path, stack: str, out: Path) -> tuple[Optional[dict[str, str]], str]:
+    """Files of ``stack`` rendered by the code of ``worktree`` itself, or None and why."""
     if not (worktree / "stacks" / f"Pulumi.{stack}.yaml").is_file():
-        return None, "the stack does not exist at the base"
+        return None, "the stack does not exist there"
     proc = subprocess.run([sys.executable, "-m", "components", "render", "--stack", stack, "--out", str(out), "--project-dir", str(worktree)],
                           cwd=worktree, capture_output=True, text=True, timeout=600)
     if not out.is_dir():
         reason = (proc.stderr.strip().splitlines() or ["render failed"])[-1]
-        return None, f"the base does not render ({reason})"
+        return None, f"it does not render ({reason})"
     return _read_tree(out), ""
 
 
@@ -97,7 +97,15 @@ def _dashboards(files: dict[str, str]) -> dict[str, dict]:
 
 
 def _panels(d: dict) -> dict[str, list[str]]:
-    return {p["title"]: [t.get("expr", "") for t in p.get("targets", [])] for p in d.get("panels", []) if p.get("type") != "row"}
+    """Panels by "row / title" (titles repeat across the overview's rows)."""
+    out: dict[str, list[str]] = {}
+    row = ""
+    for p in d.get("panels", []):
+        if p.get("type") == "row":
+            row = p.get("title", "")
+            continue
+        out[f"{row} / {p['title']}" if row else p["title"]] = [t.get("expr", "") for t in p.get("targets", [])]
+    return out
 
 
 def dashboard_changes(base: dict[str, str], head: dict[str, str]) -> list[str]:
@@ -203,7 +211,7 @@ def policy_changes(base: dict[str, str], head: dict[str, str], stack: str, root:
 def stack_markdown(stack: str, base: Optional[dict[str, str]], head: dict[str, str], why: str, root: Path) -> str:
     lines = [f"### Stack `{stack}`", ""]
     if base is None:
-        lines += [f"_{why}: every resource below is new._", ""]
+        lines += [f"_At the base, {why}: everything below is new._", ""]
         base = {}
     added, removed, changed = resource_changes(base, head)
     sections = [
@@ -245,8 +253,10 @@ def diff(base_ref: str, stack_arg: str, root: Optional[Path] = None) -> str:
             if stack not in head_stacks:
                 parts.append(f"### Stack `{stack}`\n\n_The stack is deleted by this change._\n")
                 continue
-            head = render.build(stack, top).files
-            base, why = render_base(worktree, stack, tmp / "out" / stack)
+            head, why_head = render_in(top, stack, tmp / "head" / stack)
+            if head is None:
+                raise DiffError(f"stack {stack} in the working tree: {why_head}")
+            base, why = render_in(worktree, stack, tmp / "base-out" / stack)
             parts.append(stack_markdown(stack, base, head, why, top))
         parts.append("<sub>Rendered offline under the Pulumi mock engine; secrets are never shown. "
                      "`pulumi preview` against the real stack remains the source of truth.</sub>")
