@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.infermon-installed
 STACK  ?= dev
 OUT    ?= out
 
-.PHONY: setup preview render test promtool docs bench lock clean
+.PHONY: setup preview render test promtool docs bench lock clean check diff
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ render: setup
 
 test: setup promtool
 	$(PY) -m pytest -q
+
+check: setup promtool
+	$(VENV)/bin/infermon check --stack all
+
+BASE ?= origin/main
+diff: setup
+	$(VENV)/bin/infermon diff --base $(BASE) --stack all
 
 docs: setup
 	$(VENV)/bin/infermon docs
