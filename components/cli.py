@@ -7,6 +7,7 @@ including rendered output that fails validation.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Optional
@@ -80,6 +81,31 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return run_diff(args.base, args.stack, Path(args.project_dir) if args.project_dir else None, args.out)
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .render import stackfile
+    from .verify.run import format_report, verify
+
+    root = Path(args.project_dir) if args.project_dir else None
+    status = EXIT_OK
+    reports = []
+    for stack in _stacks(args.stack, root):
+        try:
+            report = verify(stack, root, progress=lambda m: print(m, file=sys.stderr, flush=True))
+        except (ConfigError, stackfile.StackFileError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        except KeyboardInterrupt:
+            print("interrupted: simulators and Prometheus stopped, temporary files removed", file=sys.stderr)
+            return 130
+        print(format_report(report))
+        reports.append(json.loads(report.to_json()))
+        if not report.ok:
+            status = EXIT_FAILED
+    if args.json:
+        Path(args.json).write_text(json.dumps(reports if len(reports) > 1 else reports[0], indent=2, sort_keys=True) + "\n")
+    return status
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from .config.reference import reference_markdown
 
@@ -119,6 +145,12 @@ def parser() -> argparse.ArgumentParser:
     df.add_argument("--project-dir", default=None, help="the git checkout (default: this one)")
     df.add_argument("--out", default=None, help="write the Markdown to this file as well as stdout")
     df.set_defaults(func=cmd_diff)
+
+    v = sub.add_parser("verify", help="run the rendered stack against a real Prometheus and simulated servers on loopback")
+    v.add_argument("--stack", default="dev", help="stack name or 'all' (default: dev)")
+    v.add_argument("--json", default=None, help="also write the report as JSON to this file")
+    v.add_argument("--project-dir", default=None, help="directory holding stacks/ (default: this checkout)")
+    v.set_defaults(func=cmd_verify)
 
     d = sub.add_parser("docs", help="generate the config reference from the typed model")
     d.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "config-reference.md"))

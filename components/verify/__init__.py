@@ -1,0 +1,1 @@
+"""infermon verify: the rendered stack against a real Prometheus and simulated servers."""

@@ -1,0 +1,383 @@
+"""``infermon verify``: the rendered stack, run for real on loopback.
+
+1. Render the stack; build the Prometheus configuration the operator would build from it:
+   the additional scrape configs as they are, and every ServiceMonitor/PodMonitor turned
+   into a scrape job with its relabelings and metricRelabelings (Kubernetes discovery is
+   stood in for by static targets carrying the ``__meta_kubernetes_*`` labels the operator's
+   relabelings read). Targets are remapped to simulators on 127.0.0.1; nothing else is
+   contacted. Rule files are loaded with every ``for:`` shortened.
+2. Start the simulators and the real ``prometheus`` binary (free loopback port, temporary TSDB).
+3. Check: every job up; every dashboard panel returns data; every recording rule produces
+   series; no alert active at baseline; each injected fault brings its alerts to
+   pending/firing (a target going down last).
+Processes and temporary files are always cleaned up, also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import yaml
+
+from ..render import render
+
+INTERVAL = "2s"
+SHORT_FOR = "2s"
+FAULT_FOR = {
+    "TritonHighFailureRatio": "error_burst", "TritonHighQueueTime": "latency_spike", "TritonPendingRequestsGrowing": "queue_growth",
+    "LLMHighTimeToFirstToken": "latency_spike", "LLMHighE2ELatency": "latency_spike", "LLMRequestsWaiting": "queue_growth",
+    "LLMKVCacheNearFull": "kv_full", "LLMPreemptions": "kv_full", "LLMGatewayHighErrorRatio": "error_burst",
+    "LLMGatewayRateLimitSurge": "error_burst", "LLMGatewayQuotaNearLimit": "error_burst",
+    "MLServerHighInferenceLatency": "latency_spike", "MLServerLowSuccessRatio": "error_burst", "MLServerQueueBacklog": "queue_growth",
+    "MLServerNotReady": "not_ready", "DatabricksHigh5xxRate": "error_burst", "DatabricksHighP99Latency": "latency_spike",
+    "GPUXidError": "xid", "GPUTemperatureHigh": "overheat", "GPUFramebufferNearFull": "fb_full", "GPURowRemapFailure": "row_remap",
+    "GPUAllocatedButIdle": "idle", "SLOAvailabilityBurnRate": "error_burst", "SLOLatencyBurnRate": "latency_spike",
+    "InfermonTargetDown": "down", "InfermonScrapesFailing": "down",
+}
+"""The simulator fault that must bring each alert to pending/firing."""
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    stack: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def to_json(self) -> str:
+        return json.dumps({"stack": self.stack, "ok": self.ok, "checks": [c.__dict__ for c in self.checks]}, indent=2, sort_keys=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def snake(relabel: dict[str, Any]) -> dict[str, Any]:
+    """An operator RelabelConfig (camelCase) as a Prometheus relabel_config."""
+    names = {"sourceLabels": "source_labels", "targetLabel": "target_label"}
+    return {names.get(k, k): v for k, v in relabel.items()}
+
+
+# --- plan: simulators and scrape jobs -------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    by_service: dict[str, list[str]] = field(default_factory=dict)
+    """service label -> simulator base URLs (faults are sent there)."""
+
+    def sim(self, service: str, kind: str, **kw: Any) -> str:
+        port = free_port()
+        self.targets.append({"name": f"{service}-{len(self.targets)}", "kind": kind, "port": port, **kw})
+        scheme = "https" if kw.get("tls") else "http"
+        self.by_service.setdefault(service, []).append(f"{scheme}://127.0.0.1:{port}")
+        return f"127.0.0.1:{port}"
+
+
+def _sims_for(plan: Plan, service: str, kind: str, prefix: str = "", tls: bool = False) -> list[str]:
+    if kind == "vllm":  # one simulator of each naming generation
+        return [plan.sim(service, "vllm", prefix=prefix, generation="new", tls=tls),
+                plan.sim(service, "vllm", prefix=prefix, generation="old", tls=tls)]
+    if kind == "arks-runtime":  # Arks pods run vLLM or SGLang and expose their raw names
+        return [plan.sim(service, "vllm", generation="new", tls=tls), plan.sim(service, "sglang", tls=tls)]
+    return [plan.sim(service, kind, prefix=prefix, tls=tls)]
+
+
+def build_plan(rendered: render.Rendered, tmp: Path, token: str) -> Plan:
+    cfg = rendered.loaded.config
+    plan = Plan()
+    prefixes = {s.name: s.metric_prefix or "" for s in cfg.inference}
+    kinds = {s.name: s.kind for s in cfg.inference}
+    for job in render.scrape_jobs(rendered.run):
+        job = json.loads(json.dumps(job))
+        labels = job["static_configs"][0]["labels"]
+        service = labels["service"]
+        if labels.get("endpoint_kind") == "databricks":
+            job["static_configs"] = [{"targets": [plan.sim(service, "databricks", tls=True, token=token)], "labels": labels}]
+            token_file = tmp / "secrets" / Path(job["authorization"]["credentials_file"]).name
+            token_file.parent.mkdir(parents=True, exist_ok=True)
+            token_file.write_text(token)
+            job["authorization"]["credentials_file"] = str(token_file)
+            job["tls_config"] = {"insecure_skip_verify": True}
+        else:
+            kind = labels.get("inference_kind", "triton")
+            tls = job.get("scheme") == "https"
+            job["static_configs"] = [{"targets": _sims_for(plan, service, kind, prefixes.get(service, ""), tls), "labels": labels}]
+            if tls:
+                job["tls_config"] = {"insecure_skip_verify": True}
+        job["scrape_interval"] = INTERVAL
+        job["scrape_timeout"] = INTERVAL
+        plan.jobs.append(job)
+
+    for rel, text in sorted(rendered.files.items()):
+        if not rel.startswith("kubernetes/"):
+            continue
+        obj = yaml.safe_load(text)
+        if obj["kind"] not in ("ServiceMonitor", "PodMonitor"):
+            continue
+        md, spec = obj["metadata"], obj["spec"]
+        name = md["name"]
+        if name.startswith("inference-"):
+            service = name[len("inference-"):]
+            targets = _sims_for(plan, service, kinds[service], prefixes.get(service, ""))
+            namespace = spec["namespaceSelector"]["matchNames"][0]
+        else:  # DCGM exporters: the series of an allocated GPU carry the workload's pod
+            service = name
+            targets = [plan.sim(service, "dcgm", labels={"namespace": "llm", "pod": "chat-0", "container": "vllm"})]
+            namespace = spec["namespaceSelector"]["matchNames"][0]
+        endpoints = spec.get("endpoints") or spec.get("podMetricsEndpoints")
+        for i, ep in enumerate(endpoints):
+            meta = {
+                "__meta_kubernetes_namespace": namespace,
+                "__meta_kubernetes_service_name": name,
+                "__meta_kubernetes_pod_name": f"{name}-0",
+                "__meta_kubernetes_pod_node_name": "gpu-node-1",
+            }
+            operator = [  # what the Prometheus Operator adds before the monitor's own relabelings
+                {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
+                {"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"},
+                {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
+                {"target_label": "job", "replacement": name},
+            ]
+            plan.jobs.append({
+                "job_name": f"{obj['kind'].lower()}/{md['namespace']}/{name}/{i}",
+                "honor_labels": bool(ep.get("honorLabels", False)),
+                "metrics_path": ep.get("path", "/metrics"),
+                "scheme": ep.get("scheme", "http"),
+                "scrape_interval": INTERVAL,
+                "scrape_timeout": INTERVAL,
+                "static_configs": [{"targets": targets, "labels": meta}],
+                "relabel_configs": operator + [snake(r) for r in ep.get("relabelings", [])],
+                "metric_relabel_configs": [snake(r) for r in ep.get("metricRelabelings", [])],
+            })
+
+    # the chart's own kubelet (cAdvisor) and kube-state-metrics jobs, for the containers dashboard
+    in_cluster = [(s.namespace, s.name) for s in cfg.inference if s.selector]
+    if in_cluster:
+        cadvisor = [plan.sim("kubelet", "containers", labels={"namespace": ns, "pod": f"{svc}-0", "container": svc, "reason": "OOMKilled"})
+                    for ns, svc in in_cluster]
+        plan.jobs.append({"job_name": "kubelet", "scrape_interval": INTERVAL, "scrape_timeout": INTERVAL,
+                          "static_configs": [{"targets": cadvisor, "labels": {"job": "kubelet"}}]})
+    return plan
+
+
+def prometheus_config(plan: Plan, rule_files: list[str]) -> dict[str, Any]:
+    return {"global": {"scrape_interval": INTERVAL, "evaluation_interval": INTERVAL, "external_labels": {}},
+            "rule_files": rule_files, "scrape_configs": plan.jobs}
+
+
+def shortened_rules(rendered: render.Rendered, tmp: Path) -> list[str]:
+    paths = []
+    for rel, text in sorted(rendered.files.items()):
+        if rel.startswith("prometheus/rules/"):
+            doc = yaml.safe_load(text)
+            for g in doc["groups"]:
+                g["interval"] = INTERVAL
+                for r in g["rules"]:
+                    if "for" in r:
+                        r["for"] = SHORT_FOR
+            path = tmp / "rules" / Path(rel).name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(yaml.safe_dump(doc, sort_keys=False))
+            paths.append(str(path))
+    return paths
+
+
+# --- talking to Prometheus ---------------------------------------------------------------------------
+
+
+class Prom:
+    def __init__(self, port: int):
+        self.base = f"http://127.0.0.1:{port}"
+
+    def get(self, path: str, **params: str) -> Any:
+        url = f"{self.base}{path}?{urllib.parse.urlencode(params)}" if params else f"{self.base}{path}"
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def query(self, expr: str) -> list:
+        return self.get("/api/v1/query", query=expr)["data"]["result"]
+
+
+GRAFANA_VARS = [("$__rate_interval", "1m"), ("$__range", "5m"), ("$__interval", "10s")]
+
+
+def panel_expr(expr: str) -> str:
+    for var, value in GRAFANA_VARS:
+        expr = expr.replace(var, value)
+    return re.sub(r'=~"\$[a-z_]+"', '=~".*"', expr)
+
+
+def _wait(cond: Callable[[], bool], timeout: float, step: float = 1.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if cond():
+                return True
+        except OSError:
+            pass
+        time.sleep(step)
+    return False
+
+
+def _fault(urls: list[str], fault: str) -> None:
+    import ssl
+
+    insecure = ssl._create_unverified_context()  # our own self-signed simulator certificate
+    for url in urls:
+        req = urllib.request.Request(f"{url}/-/fault?name={fault}", method="POST")
+        urllib.request.urlopen(req, timeout=5, context=insecure if url.startswith("https") else None).read()
+
+
+def _active(prom: Prom) -> set[tuple[str, str, str]]:
+    return {(a["labels"]["alertname"], a["labels"].get("service", ""), a["state"]) for a in prom.get("/api/v1/alerts")["data"]["alerts"]}
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], None] = print, budget: float = 240) -> Report:
+    report = Report(stack)
+    progress(f"verify {stack}: rendering")
+    rendered = render.build(stack, root)
+    tmp = Path(tempfile.mkdtemp(prefix="infermon-verify-"))
+    procs: list[subprocess.Popen] = []
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        token = "sim-" + tmp.name[-8:]
+        plan = build_plan(rendered, tmp, token)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-keyout", str(tmp / "key.pem"), "-out", str(tmp / "cert.pem")], check=True, capture_output=True)
+        (tmp / "plan.json").write_text(json.dumps({"targets": plan.targets, "duration": budget + 60,
+                                                   "cert": str(tmp / "cert.pem"), "key": str(tmp / "key.pem")}))
+        progress(f"verify {stack}: {len(plan.targets)} simulators, {len(plan.jobs)} scrape jobs")
+        sims = subprocess.Popen([sys.executable, "-m", "components.verify.simulators", str(tmp / "plan.json")],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+        procs.append(sims)
+        if sims.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"simulators did not start: {sims.stderr.read()}")
+
+        config = prometheus_config(plan, shortened_rules(rendered, tmp))
+        (tmp / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+        port = free_port()
+        binary = shutil.which("prometheus")
+        if binary is None:
+            raise RuntimeError("the prometheus binary is not on PATH (Debian package 'prometheus')")
+        procs.append(subprocess.Popen([binary, f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'tsdb'}",
+                                       f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
+                                      stdout=subprocess.DEVNULL, stderr=(tmp / "prometheus.log").open("w")))
+        prom = Prom(port)
+        if not _wait(lambda: prom.get("/api/v1/status/buildinfo")["status"] == "success", 30):
+            raise RuntimeError(f"prometheus did not start: {(tmp / 'prometheus.log').read_text()[-2000:]}")
+        progress(f"verify {stack}: prometheus on 127.0.0.1:{port}, waiting for scrapes")
+
+        jobs = {j["job_name"] for j in plan.jobs}
+
+        def all_up() -> bool:
+            active = prom.get("/api/v1/targets")["data"]["activeTargets"]
+            return {t["scrapePool"] for t in active if t["health"] == "up"} >= jobs and all(t["health"] == "up" for t in active)
+
+        _wait(all_up, 40)
+        time.sleep(12)  # a few scrapes and rule evaluations
+        active = prom.get("/api/v1/targets")["data"]["activeTargets"]
+        down = sorted(f"{t['scrapePool']} {t['scrapeUrl']}: {t.get('lastError', '')}" for t in active if t["health"] != "up")
+        report.checks.append(Check("jobs up", not down, f"{len(active) - len(down)}/{len(active)} targets of {len(jobs)} jobs up", down))
+        progress(f"verify {stack}: {report.checks[-1].detail}")
+
+        empty, panels = [], 0
+        for rel, text in sorted(rendered.files.items()):
+            if rel.startswith("grafana/"):
+                d = json.loads(text)
+                for p in d["panels"]:
+                    if p.get("type") == "row":
+                        continue
+                    panels += 1
+                    if not any(prom.query(panel_expr(t["expr"])) for t in p.get("targets", [])):
+                        empty.append(f"{d['uid']} / {p['title']}")
+        report.checks.append(Check("dashboard panels answer", not empty, f"{panels - len(empty)}/{panels} panels return data", empty))
+        progress(f"verify {stack}: {report.checks[-1].detail}")
+
+        records = sorted({r["record"] for rel, t in rendered.files.items() if rel.startswith("prometheus/rules/")
+                          for g in yaml.safe_load(t)["groups"] for r in g["rules"] if "record" in r})
+        missing = [r for r in records if not prom.query(r)]
+        report.checks.append(Check("recording rules", not missing, f"{len(records) - len(missing)}/{len(records)} recording rules produce series", missing))
+        progress(f"verify {stack}: {report.checks[-1].detail}")
+
+        baseline = sorted(f"{a} ({s}) {st}" for a, s, st in _active(prom))
+        report.checks.append(Check("quiet at baseline", not baseline, f"{len(baseline)} alerts active before any fault", baseline))
+        progress(f"verify {stack}: {report.checks[-1].detail}")
+
+        rules = sorted({(r["alert"], r.get("labels", {}).get("service", "")) for rel, t in rendered.files.items()
+                        if rel.startswith("prometheus/rules/") for g in yaml.safe_load(t)["groups"] for r in g["rules"] if "alert" in r})
+        for phase, faults in (("faults", sorted(set(FAULT_FOR.values()) - {"down"})), ("outage", ["down"])):
+            expected = [(a, s) for a, s in rules if FAULT_FOR.get(a) in faults]
+            if phase == "outage":  # one target goes down: the first static or monitored inference service
+                victim = next(s for a, s in expected if s)
+                expected = [(a, s) for a, s in expected if s == victim]
+                _fault(plan.by_service[victim], "down")
+            else:
+                for ports in plan.by_service.values():
+                    for f in faults:
+                        _fault(ports, f)
+            progress(f"verify {stack}: injected {', '.join(faults)}; waiting for {len(expected)} alerts")
+
+            def fired() -> bool:
+                got = {(a, s) for a, s, _ in _active(prom)}
+                return all((a, s) in got or (a, "") in got for a, s in expected)
+
+            _wait(fired, 60, 2)
+            got = {(a, s) for a, s, _ in _active(prom)}
+            silent = sorted(f"{a} ({s or 'fleet'})" for a, s in expected if (a, s) not in got and (a, "") not in got)
+            report.checks.append(Check(f"alerts fire on {phase}", not silent,
+                                       f"{len(expected) - len(silent)}/{len(expected)} alerts pending or firing", silent))
+            progress(f"verify {stack}: {report.checks[-1].detail}")
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return report
+
+
+def format_report(r: Report) -> str:
+    lines = [f"Verification of stack {r.stack}:"]
+    for c in r.checks:
+        lines.append(f"    {'✓' if c.ok else '✗'} {c.name}: {c.detail}")
+        lines += [f"        {f}" for f in c.failures[:30]]
+        if len(c.failures) > 30:
+            lines.append(f"        … and {len(c.failures) - 30} more")
+    lines.append("PASSED" if r.ok else "FAILED")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,370 @@
+"""Simulated inference servers: the metric families the real servers expose, with live dynamics.
+
+Every family comes from the signal catalog (names, types, labels as the servers expose them;
+Triton's counters without ``_total`` and ``# TYPE`` lines exactly as a Prometheus client of
+that server writes them), so a simulator cannot drift from what dashboards and alerts query.
+Values move with a per-target state: request rate, error share, latency, queue, KV cache,
+GPU temperature …; faults change that state through ``POST /-/fault?name=<fault>``.
+
+Run as ``python -m components.verify.simulators PLAN.json``: one process serving every target
+of the plan on 127.0.0.1, stopping by itself after ``duration`` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import ssl
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from prometheus_client.utils import floatToGoString
+
+from ..catalog import KINDS
+from ..catalog.base import Metric
+
+FAULTS = ("error_burst", "latency_spike", "queue_growth", "kv_full", "xid", "overheat", "fb_full", "row_remap", "idle",
+          "not_ready", "down")
+
+BUCKETS = {
+    "seconds": [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0],
+    "milliseconds": [10, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+    "tokens": [16, 64, 256, 1024, 4096, 16384],
+    "requests": [1, 2, 5, 10, 25, 50, 100, 250],
+}
+
+
+@dataclass
+class State:
+    rps: float = 5.0
+    error_share: float = 0.0002
+    latency: float = 0.2
+    """Mean request latency (s); time to first token is a fifth of it, e2e ten times."""
+    queue: float = 2.0
+    kv: float = 0.4
+    temp: float = 62.0
+    util: float = 60.0
+    xid: float = 0.0
+    fb_used: float = 30000.0
+    row_remap: float = 0.0
+    ready: bool = True
+    down: bool = False
+    faults: set[str] = field(default_factory=set)
+    started: float = field(default_factory=time.monotonic)
+    fault_since: dict[str, float] = field(default_factory=dict)
+
+    def apply(self, fault: str) -> None:
+        self.faults.add(fault)
+        self.fault_since.setdefault(fault, time.monotonic())
+        if fault == "error_burst":
+            self.error_share = 0.3
+        elif fault == "latency_spike":
+            self.latency = 30.0
+        elif fault == "kv_full":
+            self.kv = 0.995
+        elif fault == "xid":
+            self.xid = 79
+        elif fault == "overheat":
+            self.temp = 92
+        elif fault == "fb_full":
+            self.fb_used = 79500
+        elif fault == "row_remap":
+            self.row_remap = 1
+        elif fault == "idle":
+            self.util = 1
+        elif fault == "not_ready":
+            self.ready = False
+        elif fault == "down":
+            self.down = True
+
+    def queue_now(self) -> float:
+        if "queue_growth" in self.faults:
+            return self.queue + 60 + 2.0 * (time.monotonic() - self.fault_since["queue_growth"])
+        return self.queue
+
+
+@dataclass
+class Target:
+    name: str
+    kind: str
+    port: int
+    prefix: str = ""
+    generation: str = "new"
+    """vLLM naming generation: new (0.9+) or old."""
+    tls: bool = False
+    token: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Fixed label values (namespace/pod of the workload for cAdvisor, …)."""
+    state: State = field(default_factory=State)
+    acc: dict = field(default_factory=dict, repr=False)
+    last: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+# --- values --------------------------------------------------------------------------------------
+
+VLLM_OLD_ONLY = {"vllm:num_requests_swapped", "vllm:gpu_cache_usage_perc", "vllm:gpu_prefix_cache_queries_total",
+                 "vllm:gpu_prefix_cache_hits_total", "vllm:gpu_prefix_cache_hit_rate", "vllm:time_per_output_token_seconds"}
+VLLM_NEW_ONLY = {"vllm:kv_cache_usage_perc", "vllm:prefix_cache_queries_total", "vllm:prefix_cache_hits_total",
+                 "vllm:inter_token_latency_seconds"}
+
+LABEL_VALUES = {
+    "model": ["m1"], "model_name": ["llama-3-8b"], "version": ["1"], "engine": ["0"], "reason": ["BACKEND", "OTHER"],
+    "finished_reason": ["stop", "length", "abort"], "status": ["200", "429", "500"], "status_code": ["200", "503"],
+    "app_name": ["mlserver"], "method": ["POST"], "gpu_uuid": ["GPU-0"], "gpu": ["0"], "UUID": ["GPU-0"],
+    "pci_bus_id": ["00000000:3B:00.0"], "device": ["nvidia0"], "modelName": ["NVIDIA H100 80GB HBM3"],
+    "DCGM_FI_DRIVER_VERSION": ["550.54.15"], "pod": ["chat-0"], "namespace": ["llm"], "container": ["vllm"], "user": ["u1"],
+    "token": ["t1"], "type": ["input", "output"], "rule_type": ["rpm"], "quota_name": ["q1"], "quota_type": ["tokens"],
+    "error_type": ["upstream"], "interface": ["eth0"], "resource": ["memory"], "unit": ["byte"], "cpu": ["total"],
+    "image": ["vllm/vllm-openai:v0.11.0"], "id": ["/kubepods/pod1"], "name": ["k8s_vllm"], "node": ["gpu-node-1"],
+}
+
+
+def _label_sets(m: Metric, target: Target) -> list[dict[str, str]]:
+    sets: list[dict[str, str]] = [{}]
+    for label in m.labels:
+        if label == "path":
+            values = ["/v2/models/{model_name}/infer", "/v2/health/ready"]
+        elif label in target.labels:
+            values = [target.labels[label]]
+        else:
+            values = LABEL_VALUES.get(label, ["x"])
+        sets = [dict(s, **{label: v}) for s in sets for v in values]
+    return sets
+
+
+def _share(labels: dict[str, str], st: State) -> float:
+    """Fraction of the traffic a label set carries (error-ish values carry the error share)."""
+    err = st.error_share
+    if labels.get("path") == "/v2/health/ready":
+        return 0.2 if (labels.get("status_code") == "200") == st.ready else 0.0
+    if labels.get("finished_reason") == "abort" or labels.get("status") == "500" or labels.get("status_code") == "503":
+        share = err
+    elif labels.get("status") == "429":
+        share = err / 2
+    elif labels.get("finished_reason") == "length":
+        share = 0.1
+    else:
+        share = 1.0
+    if labels.get("type") == "output":
+        share *= 0.5
+    return share
+
+
+def _counter(m: Metric, st: State, t: float, labels: dict[str, str]) -> float:
+    n = m.name
+    reqs = st.rps * t
+    if "rate_limit_hits" in n:  # a surge: well above any per-second threshold even averaged over 5m
+        return reqs * (2.0 if "error_burst" in st.faults else 0.001)
+    if "failure" in n or "5xx" in n or "aborted" in n or "errors" in n:
+        return reqs * st.error_share
+    if "duration_us" in n:
+        scale = {"queue": 0.3, "compute_input": 0.05, "compute_infer": 0.5, "compute_output": 0.05}
+        part = next((v for k, v in scale.items() if k in n), 1.0)
+        return reqs * st.latency * part * 1e6
+    if "tokens" in n or "token_usage" in n:
+        return reqs * 300 * _share(labels, st)
+    if "preemptions" in n:
+        return t * (5.0 if "kv_full" in st.faults else 0.0)
+    if "energy" in n.lower():
+        return t * 350_000
+    if n.startswith("container_cpu_usage"):
+        return t * 1.5
+    if "cfs_periods" in n:
+        return t * 10
+    if "cfs_throttled" in n:
+        return t * 0.5
+    if n.startswith("container_network"):
+        return t * 2e6
+    if "oom" in n or "REMAPPED" in n or "PCIE_REPLAY" in n or "NVLINK" in n or n.startswith("DCGM_FI_DEV_ECC") or "RETIRED" in n or "VIOLATION" in n:
+        return 0.0
+    if "hits" in n:
+        return reqs * 120 * 0.6
+    if "queries" in n:
+        return reqs * 120
+    return reqs * _share(labels, st)
+
+
+def _gauge(m: Metric, st: State, labels: dict[str, str], target: Target) -> float:
+    n = m.name
+    table = {
+        "num_requests_running": 8, "num_running_reqs": 8, "num_used_tokens": 40000, "gen_throughput": 900,
+        "cache_hit_rate": 0.55, "gpu_prefix_cache_hit_rate": 0.55, "requests_in_progress": 3,
+        "gateway_rate_limit_tokens": 500, "gateway_quota_limit": 1000, "cpu_usage_percentage": 35, "mem_usage_percentage": 50,
+        "gpu_usage_percentage": 70, "gpu_mem_usage_percentage": 60, "provisioned_concurrent_requests_total": 4,
+        "nv_gpu_utilization": 0.6, "nv_gpu_memory_total_bytes": 80e9, "nv_gpu_memory_used_bytes": 30e9, "nv_gpu_power_usage": 420,
+        "nv_gpu_power_limit": 700, "nv_cpu_utilization": 0.3, "nv_cpu_memory_total_bytes": 512e9, "nv_cpu_memory_used_bytes": 64e9,
+        "container_memory_working_set_bytes": 6e9, "kube_pod_container_resource_limits": 16e9,
+        "kube_pod_container_status_last_terminated_reason": 0,
+    }
+    for key, value in table.items():
+        if n.endswith(key):
+            if key == "gateway_quota_limit":
+                return value
+            return value
+    if n.endswith(("num_requests_waiting", "num_queue_reqs", "pending_request_count")):
+        return st.queue_now()
+    if n.endswith(("kv_cache_usage_perc", "gpu_cache_usage_perc", "token_usage")):
+        return st.kv
+    if n == "gateway_quota_usage":
+        return 950 if "error_burst" in st.faults else 300
+    if n.endswith("num_requests_swapped"):
+        return 0
+    if n.endswith("request_count_total"):
+        return st.rps * 60
+    if n.endswith("request_4xx_count_total"):
+        return st.rps * 60 * 0.01
+    if n.endswith("request_5xx_count_total"):
+        return st.rps * 60 * st.error_share
+    if n.startswith("DCGM_"):
+        dcgm = {"DCGM_FI_DEV_GPU_UTIL": st.util, "DCGM_FI_DEV_GPU_TEMP": st.temp, "DCGM_FI_DEV_MEMORY_TEMP": st.temp - 5,
+                "DCGM_FI_DEV_POWER_USAGE": 420, "DCGM_FI_DEV_SM_CLOCK": 1980, "DCGM_FI_DEV_MEM_CLOCK": 2619,
+                "DCGM_FI_DEV_XID_ERRORS": st.xid, "DCGM_FI_DEV_FB_USED": st.fb_used, "DCGM_FI_DEV_FB_FREE": 80000 - st.fb_used,
+                "DCGM_FI_DEV_FB_RESERVED": 500, "DCGM_FI_DEV_ROW_REMAP_FAILURE": st.row_remap}
+        if n in dcgm:
+            return dcgm[n]
+        return 0.45 if n.startswith("DCGM_FI_PROF_") else 0.0
+    return 1.0
+
+
+def _observations(m: Metric, st: State) -> tuple[float, float]:
+    """(mean of one observation, observations per second) of a histogram/summary."""
+    n = m.name
+    if m.unit == "seconds":
+        if "time_to_first_token" in n:
+            mean = st.latency / 5 if "latency_spike" not in st.faults else st.latency / 2
+        elif "e2e" in n:
+            mean = st.latency * 10
+        elif "inter_token" in n or "time_per_output" in n:
+            mean = st.latency / 40
+        else:
+            mean = st.latency
+        return mean, st.rps
+    if m.unit == "milliseconds":
+        return st.latency * 1000, st.rps
+    if m.unit == "tokens":
+        return 300.0, st.rps
+    if m.unit == "requests":
+        return st.queue_now(), 1.0
+    return 1.0, st.rps
+
+
+def _bucket_bounds(m: Metric) -> list[float]:
+    return BUCKETS.get(m.unit, BUCKETS["requests"])
+
+
+def exposition(target: Target) -> str:
+    """The target's metrics now. Counters and histograms accumulate since the previous scrape
+    at the current rates, so they stay monotonic when a fault changes the rates."""
+    kind = KINDS[target.kind]
+    st = target.state
+    with target.lock:
+        now = time.monotonic()
+        dt = now - target.last if target.last else 600.0  # a server that has been running for a while
+        target.last = now
+        lines: list[str] = []
+        for m in kind.metrics:
+            if target.kind == "vllm" and m.name in (VLLM_NEW_ONLY if target.generation == "old" else VLLM_OLD_ONLY):
+                continue
+            family = m.name[:-6] if m.type == "counter" and m.name.endswith("_total") else m.name
+            name = target.prefix + family
+            lines.append(f"# HELP {name} {m.help}")
+            lines.append(f"# TYPE {name} {m.type}")
+            for labels in _label_sets(m, target):
+                ls = ",".join(f'{k}="{v}"' for k, v in labels.items())
+                key = (m.name, ls)
+
+                def sample(series: str, value: float, extra: str = "") -> None:
+                    body = ",".join(x for x in (ls, extra) if x)
+                    lines.append(f"{target.prefix}{series}{{{body}}} {floatToGoString(value)}" if body
+                                 else f"{target.prefix}{series} {floatToGoString(value)}")
+
+                if m.type == "counter":
+                    target.acc[key] = target.acc.get(key, 0.0) + dt * _counter(m, st, 1.0, labels)
+                    sample(m.name, target.acc[key])
+                elif m.type == "gauge":
+                    sample(m.name, _gauge(m, st, labels, target))
+                else:
+                    mean, per_s = _observations(m, st)
+                    bounds = _bucket_bounds(m)
+                    if target.kind == "databricks":  # the export API serves the last minute only
+                        obs = per_s * 60 * _share(labels, st)
+                        acc = [obs * (1 - math.exp(-le / mean)) for le in bounds] + [obs, obs * mean]
+                    else:
+                        obs = dt * per_s * _share(labels, st)
+                        acc = target.acc.get(key) or [0.0] * (len(bounds) + 2)
+                        acc = [a + obs * (1 - math.exp(-le / mean)) for a, le in zip(acc, bounds)] + [acc[-2] + obs, acc[-1] + obs * mean]
+                        target.acc[key] = acc
+                    if m.type == "histogram":
+                        for le, v in zip(bounds, acc):
+                            sample(f"{m.name}_bucket", v, f'le="{floatToGoString(le)}"')
+                        sample(f"{m.name}_bucket", acc[-2], 'le="+Inf"')
+                    sample(f"{m.name}_sum", acc[-1])
+                    sample(f"{m.name}_count", acc[-2])
+        return "\n".join(lines) + "\n"
+
+
+# --- serving ---------------------------------------------------------------------------------------
+
+
+def _handler(target: Target):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # keep the verify output readable
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802
+            url = urlparse(self.path)
+            if url.path == "/-/fault":
+                for name in parse_qs(url.query).get("name", []):
+                    if name not in FAULTS:
+                        self.send_error(400, f"unknown fault {name}")
+                        return
+                    target.state.apply(name)
+                self.send_response(204)
+                self.end_headers()
+                return
+            self.send_error(404)
+
+        def do_GET(self) -> None:  # noqa: N802
+            if target.state.down:
+                self.send_error(503, "simulated outage")
+                return
+            if target.token and self.headers.get("Authorization") != f"Bearer {target.token}":
+                self.send_error(401, "missing or wrong bearer token")
+                return
+            body = exposition(target).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def serve(plan: dict[str, Any]) -> None:
+    servers = []
+    for spec in plan["targets"]:
+        target = Target(**spec)
+        server = ThreadingHTTPServer(("127.0.0.1", target.port), _handler(target))
+        if target.tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(plan["cert"], plan["key"])
+            server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+    print("ready", flush=True)
+    deadline = time.monotonic() + float(plan.get("duration", 600))
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+    for s in servers:
+        s.shutdown()
+
+
+if __name__ == "__main__":
+    serve(json.loads(open(sys.argv[1]).read()))
