@@ -1,0 +1,117 @@
+"""Simulators expose what the real servers expose; `infermon verify` passes on dev and prod."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from conftest import ROOT
+from prometheus_client.parser import text_string_to_metric_families
+
+from components.catalog import KINDS
+from components.verify.run import free_port, panel_expr, snake, verify
+from components.verify.simulators import Target, exposition
+
+
+@pytest.mark.parametrize("kind", ["triton", "vllm", "sglang", "mlserver", "databricks", "arks-gateway", "dcgm", "containers"])
+def test_exposition_parses_and_covers_the_catalog(kind):
+    text = exposition(Target("t", kind, 1))
+    assert list(text_string_to_metric_families(text))  # the official client parses it
+    # sample names exactly as written (the client's parser would add _total to Triton's counters)
+    samples = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line and not line.startswith("#")}
+    wanted = KINDS[kind].series_names()
+    if kind == "vllm":  # the new generation only; the old names come from an old-generation simulator
+        from components.verify.simulators import VLLM_OLD_ONLY
+        wanted = {n for n in wanted if not any(n.startswith(o) for o in VLLM_OLD_ONLY)}
+    assert wanted <= samples, wanted - samples
+
+
+def test_triton_counters_have_no_total_and_typed_counter():
+    text = exposition(Target("t", "triton", 1))
+    assert "# TYPE nv_inference_request_success counter" in text
+    assert "nv_inference_request_success_total" not in text
+
+
+def test_vllm_generations():
+    new, old = exposition(Target("t", "vllm", 1)), exposition(Target("t", "vllm", 1, generation="old"))
+    assert "vllm:kv_cache_usage_perc" in new and "vllm:gpu_cache_usage_perc" not in new
+    assert "vllm:gpu_cache_usage_perc" in old and "vllm:kv_cache_usage_perc" not in old
+
+
+def test_prefixed_mlserver():
+    text = exposition(Target("t", "mlserver", 1, prefix="inference:model_run:mlserver:"))
+    assert "inference:model_run:mlserver:model_infer_request_duration_count" in text
+
+
+def test_counters_stay_monotonic_through_a_fault():
+    t = Target("t", "triton", 1)
+
+    def value(text):
+        line = next(x for x in text.splitlines() if x.startswith("nv_inference_request_failure{") and 'reason="BACKEND"' in x)
+        return float(line.rsplit(" ", 1)[1])
+
+    before = value(exposition(t))
+    t.state.apply("error_burst")
+    time.sleep(0.2)
+    after = value(exposition(t))
+    assert after >= before
+
+
+@pytest.fixture
+def databricks_sim(tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(tmp_path / "k.pem"), "-out", str(tmp_path / "c.pem")], check=True, capture_output=True)
+    port = free_port()
+    plan = {"targets": [{"name": "d", "kind": "databricks", "port": port, "tls": True, "token": "sekrit"}],
+            "duration": 20, "cert": str(tmp_path / "c.pem"), "key": str(tmp_path / "k.pem")}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    proc = subprocess.Popen([sys.executable, "-m", "components.verify.simulators", str(tmp_path / "plan.json")],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    yield port, proc
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_databricks_simulator_needs_https_and_the_bearer_token(databricks_sim):
+    port, proc = databricks_sim
+    ctx = ssl._create_unverified_context()
+    url = f"https://127.0.0.1:{port}/api/2.0/serving-endpoints/e1/metrics"
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(url, context=ctx, timeout=5)
+    assert exc.value.code == 401
+    req = urllib.request.Request(url, headers={"Authorization": "Bearer sekrit"})
+    body = urllib.request.urlopen(req, context=ctx, timeout=5).read().decode()
+    assert "request_count_total" in body and "request_latency_ms_bucket" in body
+
+
+def test_simulators_stop_by_themselves(tmp_path):
+    plan = {"targets": [{"name": "t", "kind": "triton", "port": free_port()}], "duration": 1}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    proc = subprocess.run([sys.executable, "-m", "components.verify.simulators", str(tmp_path / "plan.json")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0
+
+
+def test_operator_relabelings_become_prometheus_relabel_configs():
+    assert snake({"action": "replace", "sourceLabels": ["a"], "targetLabel": "b", "replacement": "$1"}) == \
+        {"action": "replace", "source_labels": ["a"], "target_label": "b", "replacement": "$1"}
+    assert panel_expr('rate(x{service=~"$service"}[$__rate_interval])') == 'rate(x{service=~".*"}[1m])'
+
+
+@pytest.mark.skipif(shutil.which("prometheus") is None, reason="prometheus not installed (Debian package 'prometheus')")
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_verify_passes(stack):
+    report = verify(stack, progress=lambda m: None)
+    assert report.ok, "\n".join(f"{c.name}: {c.detail} {c.failures}" for c in report.checks if not c.ok)
+    names = [c.name for c in report.checks]
+    assert names == ["jobs up", "dashboard panels answer", "recording rules", "quiet at baseline", "alerts fire on faults", "alerts fire on outage"]
