@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.infermon-installed
 STACK  ?= dev
 OUT    ?= out
 
-.PHONY: setup preview render test promtool docs bench lock clean check diff
+.PHONY: setup preview render test promtool docs bench bench-series lock clean check diff verify
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ docs: setup
 
 bench: setup
 	$(PY) benchmarks/render_scale.py
+
+bench-series: setup promtool
+	$(PY) benchmarks/series_budget.py
+
+verify: setup promtool
+	$(VENV)/bin/infermon verify --stack $(STACK)
 
 lock: setup
 	$(PY) -m pip install --quiet -e '.[test]'

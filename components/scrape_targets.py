@@ -18,6 +18,7 @@ import yaml
 
 from . import naming
 from .config import LoadedConfig, secret_output
+from .series_budget import keep_mode, keep_rule
 
 DATABRICKS_METRICS_PATH = "/api/2.0/serving-endpoints/{name}/metrics"
 
@@ -65,6 +66,8 @@ def plan(loaded: LoadedConfig) -> ScrapePlan:
         if s.interval:
             job["scrape_interval"] = s.interval
         job["static_configs"] = [{"targets": list(s.static_targets), "labels": _labels(s.name, env, s.team, inference_kind=s.kind)}]
+        if keep_mode(loaded, s) == "used" and (rule := keep_rule(loaded, s.kind, s.metric_prefix or "")):
+            job["metric_relabel_configs"] = [rule]
         jobs.append(job)
 
     for e in cfg.endpoints:
@@ -87,6 +90,8 @@ def plan(loaded: LoadedConfig) -> ScrapePlan:
             }
             if auth:
                 job["authorization"] = dict(auth)
+            if cfg.metrics.keep == "used" and e.kind == "databricks" and (rule := keep_rule(loaded, e.kind)):
+                job["metric_relabel_configs"] = [rule]
             job["static_configs"] = [{"targets": [target], "labels": _labels(e.name, env, e.team, endpoint_kind=e.kind, **extra)}]
             jobs.append(job)
     return ScrapePlan(sorted(jobs, key=lambda j: j["job_name"]), sorted(creds, key=lambda c: c.file_key))

@@ -12,6 +12,7 @@ from . import naming
 from .config import LoadedConfig
 from .alerts.prometheus_rules import PrometheusRules, PrometheusRulesArgs
 from .datadog.checks import dcgm_annotation
+from .series_budget import keep_rule
 from .datadog.component import DatadogArgs, DatadogIntegration
 from .grafana_dashboards import GrafanaDashboards, GrafanaDashboardsArgs
 from .gpu.dcgm_exporter import DcgmExporter, DcgmExporterArgs, gpu_operator_service_monitor
@@ -76,7 +77,8 @@ class ObservabilityStack(pulumi.ComponentResource):
                 DcgmExporter(
                     f"{name}-dcgm-{pool.name}",
                     DcgmExporterArgs(pool=pool, namespace=ns_name, platform=cfg.cluster.platform,
-                                     pod_annotations=dcgm_annotation(pool, loaded) if cfg.datadog.enabled else {}),
+                                     pod_annotations=dcgm_annotation(pool, loaded) if cfg.datadog.enabled else {},
+                                     keep=keep_rule(loaded, "dcgm", camel=True) if cfg.metrics.keep == "used" else None),
                     opts=in_ns,
                     crd_depends_on=crds,
                 )

@@ -15,16 +15,9 @@ import pulumi_kubernetes as k8s
 
 from . import naming
 from .config import LoadedConfig
+from .catalog.arks import ARKS_RENAMES, ARKS_RUNTIMES, arks_runtime_name  # noqa: F401 (re-exported)
+from .series_budget import keep_mode, keep_rule
 from .config import model as m
-
-ARKS_RUNTIMES = ("sglang", "vllm", "tensorrt", "onnx")
-"""Runtime prefixes Arks strips, as in Arks' own runtime ServiceMonitor
-(config/prometheus/monitor-runtime.yaml): only runtime series are kept, the prefix becomes
-a ``runtime`` label, and SGLang's two queue gauges take vLLM's names, so vLLM and SGLang
-runtimes land in one namespace (``num_requests_running{runtime="sglang"}``)."""
-
-ARKS_RENAMES = (("num_running_reqs", "num_requests_running"), ("num_queue_reqs", "num_requests_waiting"))
-
 
 def metric_relabelings(kind: str) -> list[dict[str, Any]]:
     if kind != "arks-runtime":
@@ -40,19 +33,6 @@ def metric_relabelings(kind: str) -> list[dict[str, Any]]:
     return rules
 
 
-def arks_runtime_name(name: str) -> str | None:
-    """The name a runtime metric has after the Arks relabelings (None when dropped)."""
-    import re
-
-    m = re.fullmatch(f"({'|'.join(ARKS_RUNTIMES)})[:_](.+)", name)
-    if not m:
-        return None
-    out = m.group(2)
-    for old, new in ARKS_RENAMES:
-        out = re.sub(f"^(.*?){old}$", lambda mm: mm.group(1) + new, out)
-    return out
-
-
 def target_relabelings(s: m.InferenceService, environment: str) -> list[dict[str, Any]]:
     labels = {"service": s.name, "inference_kind": s.kind, "environment": environment}
     if s.team:
@@ -60,7 +40,7 @@ def target_relabelings(s: m.InferenceService, environment: str) -> list[dict[str
     return [{"action": "replace", "targetLabel": k, "replacement": v} for k, v in labels.items()]
 
 
-def manifest(s: m.InferenceService, namespace: str, environment: str) -> dict[str, Any]:
+def manifest(s: m.InferenceService, namespace: str, environment: str, keep: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """The ServiceMonitor or PodMonitor of one service (which must have a selector)."""
     port = s.port if s.port is not None else m.DEFAULT_PORTS[s.kind]
     endpoint: dict[str, Any] = {"path": s.path, "scheme": s.scheme}
@@ -71,7 +51,7 @@ def manifest(s: m.InferenceService, namespace: str, environment: str) -> dict[st
     if s.interval:
         endpoint["interval"] = s.interval
     endpoint["relabelings"] = target_relabelings(s, environment)
-    mr = metric_relabelings(s.kind)
+    mr = metric_relabelings(s.kind) + ([keep] if keep else [])
     if mr:
         endpoint["metricRelabelings"] = mr
     spec: dict[str, Any] = {
@@ -111,7 +91,8 @@ class InferenceMonitors(pulumi.ComponentResource):
         for s in args.loaded.config.inference:
             if not s.selector:
                 continue
-            obj = manifest(s, args.namespace, args.loaded.environment)
+            keep = keep_rule(args.loaded, s.kind, s.metric_prefix or "", camel=True) if keep_mode(args.loaded, s) == "used" else None
+            obj = manifest(s, args.namespace, args.loaded.environment, keep)
             md = obj["metadata"]
             k8s.apiextensions.CustomResource(
                 f"{name}-{s.name}",

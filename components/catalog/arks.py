@@ -1,6 +1,6 @@
 """Arks: LLM runtimes (vLLM / SGLang pods) and the Arks gateway.
 
-Runtime series reach Prometheus through Arks' relabelings (see
+Runtime series reach Prometheus through Arks' relabelings (defined here, applied by
 ``components.workload_monitors``): the ``vllm:``/``sglang:`` prefix becomes a ``runtime``
 label and SGLang's queue gauges take vLLM's names. So the runtime catalog is vLLM's and
 SGLang's, renamed the way Prometheus stores them.
@@ -9,12 +9,31 @@ Gateway metrics checked against scitix/arks pkg/gateway/metrics/metrics.go (Go c
 counters keep the name they are given, so ``gateway_token_usage`` has no ``_total``).
 """
 
+import re
 from dataclasses import replace
 
-from ..workload_monitors import arks_runtime_name
 from . import sglang, vllm
 from .base import RATE_WINDOW as W
 from .base import Kind, Metric, Signal, quantile_signals
+
+ARKS_RUNTIMES = ("sglang", "vllm", "tensorrt", "onnx")
+"""Runtime prefixes Arks strips, as in Arks' own runtime ServiceMonitor
+(config/prometheus/monitor-runtime.yaml): only runtime series are kept, the prefix becomes
+a ``runtime`` label, and SGLang's two queue gauges take vLLM's names, so vLLM and SGLang
+runtimes land in one namespace (``num_requests_running{runtime="sglang"}``)."""
+
+ARKS_RENAMES = (("num_running_reqs", "num_requests_running"), ("num_queue_reqs", "num_requests_waiting"))
+
+
+def arks_runtime_name(name: str) -> str | None:
+    """The name a runtime metric has after the Arks relabelings (None when dropped)."""
+    m = re.fullmatch(f"({'|'.join(ARKS_RUNTIMES)})[:_](.+)", name)
+    if not m:
+        return None
+    out = m.group(2)
+    for old, new in ARKS_RENAMES:
+        out = re.sub(f"^(.*?){old}$", lambda mm: mm.group(1) + new, out)
+    return out
 
 
 def _runtime_metrics() -> tuple[Metric, ...]:

@@ -322,6 +322,9 @@ class InferenceService(Model):
     slo: Optional[Slo] = None
     """Service-level objectives; each produces multi-window, multi-burn-rate alerts."""
 
+    metrics_keep: Optional[Literal["all", "used"]] = None
+    """Override of ``metrics.keep`` for this service."""
+
     metric_prefix: Optional[MetricPrefix] = None
     """Prefix a managed platform puts in front of the server's metric names, e.g.
     ``inference:model_run:mlserver:``. Every dashboard query for this service uses it;
@@ -431,6 +434,18 @@ class GpuPool(Model):
         return _check_label_keys(value)
 
 
+# --- series budget -------------------------------------------------------------
+
+
+class Metrics(Model):
+    keep: Literal["all", "used"] = "all"
+    """``used``: keep only the series infermon's dashboards, rules and monitors reference (plus
+    ``extra``), dropping the rest at scrape time; ``all``: keep everything the servers expose."""
+
+    extra: list[Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")]] = Field(default_factory=list)
+    """Series names kept in addition to the used ones (exact names as scraped, e.g. ``process_resident_memory_bytes``)."""
+
+
 # --- alerting -----------------------------------------------------------------
 
 
@@ -515,6 +530,9 @@ class InfermonConfig(Model):
 
     alerts: Alerts = Field(default_factory=Alerts)
     """Alert rule settings: runbook links, thresholds per environment, disabled alerts."""
+
+    metrics: Metrics = Field(default_factory=Metrics)
+    """Series budget: keep every series or only the used ones."""
 
     datadog: Datadog = Field(default_factory=Datadog)
     """Datadog Agent checks and monitors from the same catalog and thresholds."""

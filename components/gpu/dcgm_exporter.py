@@ -57,6 +57,9 @@ class DcgmExporterArgs:
     pod_annotations: dict[str, str] = field(default_factory=dict)
     """Extra pod annotations (Datadog Autodiscovery of the exporter)."""
 
+    keep: Optional[dict[str, Any]] = None
+    """Keep relabeling of the series budget (``metrics.keep: used``)."""
+
 
 def gpu_id_type(pool: m.GpuPool, platform: str) -> str:
     if pool.gpu_id_type:
@@ -178,6 +181,7 @@ def manifests(args: DcgmExporterArgs) -> dict[str, dict[str, Any]]:
                             {"action": "replace", "sourceLabels": ["__meta_kubernetes_pod_node_name"], "targetLabel": "node"},
                             {"action": "replace", "targetLabel": "gpu_pool", "replacement": pool.name},
                         ],
+                        **({"metricRelabelings": [args.keep]} if args.keep else {}),
                     }
                 ],
             },

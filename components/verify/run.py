@@ -62,13 +62,18 @@ class Check:
 class Report:
     stack: str
     checks: list[Check] = field(default_factory=list)
+    head_series: int = 0
+    """Series in Prometheus' head block at baseline (``prometheus_tsdb_head_series``)."""
+    panels: tuple[int, int] = (0, 0)
+    """(panels answering, panels)."""
 
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.checks)
 
     def to_json(self) -> str:
-        return json.dumps({"stack": self.stack, "ok": self.ok, "checks": [c.__dict__ for c in self.checks]}, indent=2, sort_keys=True)
+        return json.dumps({"stack": self.stack, "ok": self.ok, "head_series": self.head_series, "panels": list(self.panels),
+                           "checks": [c.__dict__ for c in self.checks]}, indent=2, sort_keys=True)
 
 
 def free_port() -> int:
@@ -323,6 +328,8 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
                     if not any(prom.query(panel_expr(t["expr"])) for t in p.get("targets", [])):
                         empty.append(f"{d['uid']} / {p['title']}")
         report.checks.append(Check("dashboard panels answer", not empty, f"{panels - len(empty)}/{panels} panels return data", empty))
+        report.panels = (panels - len(empty), panels)
+        report.head_series = int(prom.get("/api/v1/status/tsdb")["data"]["headStats"]["numSeries"])
         progress(f"verify {stack}: {report.checks[-1].detail}")
 
         records = sorted({r["record"] for rel, t in rendered.files.items() if rel.startswith("prometheus/rules/")
@@ -373,7 +380,7 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
 
 
 def format_report(r: Report) -> str:
-    lines = [f"Verification of stack {r.stack}:"]
+    lines = [f"Verification of stack {r.stack} ({r.head_series} series in the TSDB head):"]
     for c in r.checks:
         lines.append(f"    {'✓' if c.ok else '✗'} {c.name}: {c.detail}")
         lines += [f"        {f}" for f in c.failures[:30]]

@@ -106,6 +106,76 @@ class Target:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
+# --- families the real servers expose that no dashboard, rule or monitor uses ------------------------
+# (what ``metrics.keep: used`` drops). Names from the servers' sources: Python and Go client
+# default collectors, vllm/v1/metrics/loggers.py, sglang's metrics collector, cAdvisor.
+
+
+def _m(name: str, typ: str, unit: str = "value", labels: tuple[str, ...] = ()) -> Metric:
+    return Metric(name, typ, unit, "Exposed by the real server; not used by infermon.", labels)
+
+
+PYTHON = (
+    _m("process_virtual_memory_bytes", "gauge"), _m("process_resident_memory_bytes", "gauge"), _m("process_start_time_seconds", "gauge"),
+    _m("process_cpu_seconds_total", "counter"), _m("process_open_fds", "gauge"), _m("process_max_fds", "gauge"),
+    _m("python_gc_objects_collected_total", "counter", labels=("generation",)),
+    _m("python_gc_objects_uncollectable_total", "counter", labels=("generation",)),
+    _m("python_gc_collections_total", "counter", labels=("generation",)),
+    _m("python_info", "gauge", labels=("implementation", "major", "minor", "patchlevel", "version")),
+)
+GO = (
+    _m("go_goroutines", "gauge"), _m("go_threads", "gauge"), _m("go_info", "gauge", labels=("version",)),
+    _m("go_memstats_alloc_bytes", "gauge"), _m("go_memstats_heap_inuse_bytes", "gauge"), _m("go_memstats_sys_bytes", "gauge"),
+    _m("go_memstats_mallocs_total", "counter"), _m("go_memstats_frees_total", "counter"),
+    _m("process_cpu_seconds_total", "counter"), _m("process_resident_memory_bytes", "gauge"), _m("process_open_fds", "gauge"),
+)
+EXTRA: dict[str, tuple[Metric, ...]] = {
+    "vllm": PYTHON + (
+        _m("vllm:request_params_n", "histogram", "requests", ("model_name", "engine")),
+        _m("vllm:request_params_max_tokens", "histogram", "tokens", ("model_name", "engine")),
+        _m("vllm:request_max_num_generation_tokens", "histogram", "tokens", ("model_name", "engine")),
+        _m("vllm:iteration_tokens_total", "histogram", "tokens", ("model_name", "engine")),
+        _m("vllm:time_per_prefill_token_request_seconds", "histogram", "seconds", ("model_name", "engine")),
+        _m("vllm:request_inference_time_seconds", "histogram", "seconds", ("model_name", "engine")),
+        _m("vllm:request_prefill_time_seconds", "histogram", "seconds", ("model_name", "engine")),
+        _m("vllm:request_decode_time_seconds", "histogram", "seconds", ("model_name", "engine")),
+        _m("vllm:cache_config_info", "gauge", labels=("block_size", "cache_dtype", "engine")),
+    ),
+    "sglang": PYTHON + (
+        _m("sglang:max_total_num_tokens", "gauge", labels=("model_name",)), _m("sglang:num_grammar_queue_reqs", "gauge", labels=("model_name",)),
+        _m("sglang:spec_accept_length", "gauge", labels=("model_name",)), _m("sglang:decode_sum_seq_lens", "gauge", labels=("model_name",)),
+        _m("sglang:num_retractions", "histogram", "requests", ("model_name",)),
+        _m("sglang:cached_tokens_total", "counter", "tokens", ("model_name",)), _m("sglang:num_so_requests_total", "counter", labels=("model_name",)),
+    ),
+    "mlserver": PYTHON,
+    "arks-gateway": GO,
+    "dcgm": GO,
+    "containers": (
+        _m("container_memory_rss", "gauge", labels=("namespace", "pod", "container")),
+        _m("container_memory_cache", "gauge", labels=("namespace", "pod", "container")),
+        _m("container_memory_usage_bytes", "gauge", labels=("namespace", "pod", "container")),
+        _m("container_fs_reads_bytes_total", "counter", labels=("namespace", "pod", "container", "device")),
+        _m("container_fs_writes_bytes_total", "counter", labels=("namespace", "pod", "container", "device")),
+        _m("container_spec_cpu_shares", "gauge", labels=("namespace", "pod", "container")),
+        _m("container_spec_memory_limit_bytes", "gauge", labels=("namespace", "pod", "container")),
+        _m("container_last_seen", "gauge", labels=("namespace", "pod", "container")),
+        _m("container_tasks_state", "gauge", labels=("namespace", "pod", "container", "state")),
+        _m("container_threads", "gauge", labels=("namespace", "pod", "container")),
+    ),
+}
+
+
+def families(target: Target) -> tuple[Metric, ...]:
+    kind = KINDS[target.kind]
+    base = kind.metrics
+    if target.kind == "dcgm":  # a profiling pool's collectors: the exporter's defaults plus DCGM_FI_PROF_*
+        from ..gpu import dcgm_fields
+
+        wanted = {f.name for f in dcgm_fields.DEFAULT + dcgm_fields.PROFILING}
+        base = tuple(m for m in base if m.name in wanted)
+    return base + EXTRA.get(target.kind, ())
+
+
 # --- values --------------------------------------------------------------------------------------
 
 VLLM_OLD_ONLY = {"vllm:num_requests_swapped", "vllm:gpu_cache_usage_perc", "vllm:gpu_prefix_cache_queries_total",
@@ -121,7 +191,8 @@ LABEL_VALUES = {
     "DCGM_FI_DRIVER_VERSION": ["550.54.15"], "pod": ["chat-0"], "namespace": ["llm"], "container": ["vllm"], "user": ["u1"],
     "token": ["t1"], "type": ["input", "output"], "rule_type": ["rpm"], "quota_name": ["q1"], "quota_type": ["tokens"],
     "error_type": ["upstream"], "interface": ["eth0"], "resource": ["memory"], "unit": ["byte"], "cpu": ["total"],
-    "image": ["vllm/vllm-openai:v0.11.0"], "id": ["/kubepods/pod1"], "name": ["k8s_vllm"], "node": ["gpu-node-1"],
+    "image": ["vllm/vllm-openai:v0.11.0"], "generation": ["0", "1", "2"], "implementation": ["CPython"], "major": ["3"],
+    "minor": ["12"], "patchlevel": ["3"], "block_size": ["16"], "cache_dtype": ["auto"], "state": ["running", "sleeping"], "id": ["/kubepods/pod1"], "name": ["k8s_vllm"], "node": ["gpu-node-1"],
 }
 
 
@@ -254,21 +325,52 @@ def _observations(m: Metric, st: State) -> tuple[float, float]:
     return 1.0, st.rps
 
 
+VLLM_LATENCY = [0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0]
+VLLM_125 = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]  # build_1_2_5_buckets(max_model_len=8192)
+UPSTREAM_BUCKETS = {
+    # vllm/v1/metrics/loggers.py
+    "vllm:time_to_first_token_seconds": [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5,
+                                         10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0],
+    "vllm:time_per_output_token_seconds": [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+                                           20.0, 40.0, 80.0],
+    "vllm:inter_token_latency_seconds": [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+                                         20.0, 40.0, 80.0],
+    "vllm:e2e_request_latency_seconds": VLLM_LATENCY, "vllm:request_queue_time_seconds": VLLM_LATENCY,
+    "vllm:request_inference_time_seconds": VLLM_LATENCY, "vllm:request_prefill_time_seconds": VLLM_LATENCY,
+    "vllm:request_decode_time_seconds": VLLM_LATENCY,
+    "vllm:time_per_prefill_token_request_seconds": [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0],
+    "vllm:iteration_tokens_total": [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384],
+    "vllm:request_params_n": [1, 2, 5, 10, 20],
+    "vllm:request_prompt_tokens": VLLM_125, "vllm:request_generation_tokens": VLLM_125,
+    "vllm:request_params_max_tokens": VLLM_125, "vllm:request_max_num_generation_tokens": VLLM_125,
+    # sglang python/sglang/srt/metrics/collector.py
+    "sglang:time_to_first_token_seconds": [0.1, 0.2, 0.4, 0.6, 0.8, 1, 2, 4, 6, 8, 10, 20, 40, 60, 80, 100, 200, 400],
+    "sglang:e2e_request_latency_seconds": [0.1, 0.2, 0.4, 0.6, 0.8, 1, 2, 4, 6, 8, 10, 20, 40, 60, 80, 100, 200, 400, 600, 1200, 1800, 2400],
+    "sglang:inter_token_latency_seconds": [0.002, 0.004, 0.006, 0.008, 0.010, 0.015, 0.020, 0.025, 0.030, 0.035, 0.040, 0.060,
+                                           0.080, 0.100, 0.200, 0.400, 0.600, 0.800, 1.000, 2.000, 4.000, 6.000, 8.000],
+    "sglang:num_retractions": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 75, 100],
+    # scitix/arks pkg/gateway/metrics/metrics.go
+    "gateway_request_duration_seconds": [0.1, 0.5, 1, 2, 5, 10, 20, 30, 45, 60],
+    "gateway_response_process_duration_milliseconds": [1, 5, 10, 50, 100, 200, 500, 1000, 2000, 5000],
+    "gateway_token_distribution": [2.0 ** i for i in range(17)],
+}
+"""Bucket boundaries as the servers define them (the rest use generic layouts)."""
+
+
 def _bucket_bounds(m: Metric) -> list[float]:
-    return BUCKETS.get(m.unit, BUCKETS["requests"])
+    return UPSTREAM_BUCKETS.get(m.name) or BUCKETS.get(m.unit, BUCKETS["requests"])
 
 
 def exposition(target: Target) -> str:
     """The target's metrics now. Counters and histograms accumulate since the previous scrape
     at the current rates, so they stay monotonic when a fault changes the rates."""
-    kind = KINDS[target.kind]
     st = target.state
     with target.lock:
         now = time.monotonic()
         dt = now - target.last if target.last else 600.0  # a server that has been running for a while
         target.last = now
         lines: list[str] = []
-        for m in kind.metrics:
+        for m in families(target):
             if target.kind == "vllm" and m.name in (VLLM_NEW_ONLY if target.generation == "old" else VLLM_OLD_ONLY):
                 continue
             family = m.name[:-6] if m.type == "counter" and m.name.endswith("_total") else m.name
@@ -302,7 +404,7 @@ def exposition(target: Target) -> str:
                         target.acc[key] = acc
                     if m.type == "histogram":
                         for le, v in zip(bounds, acc):
-                            sample(f"{m.name}_bucket", v, f'le="{floatToGoString(le)}"')
+                            sample(f"{m.name}_bucket", v, f'le="{floatToGoString(float(le))}"')
                         sample(f"{m.name}_bucket", acc[-2], 'le="+Inf"')
                     sample(f"{m.name}_sum", acc[-1])
                     sample(f"{m.name}_count", acc[-2])

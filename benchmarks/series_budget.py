@@ -1,0 +1,54 @@
+"""Series budget: the simulated prod fleet with ``metrics.keep: all`` and with ``used``.
+
+    make bench-series      # or: .venv/bin/python benchmarks/series_budget.py
+
+Runs ``infermon verify`` twice in one run, on copies of stacks/Pulumi.prod.yaml that differ
+only in ``metrics.keep``, and prints Prometheus' head series for both, their ratio, and the
+share of dashboard panels that still answer and of alerts that still fire. Needs Debian's
+``prometheus`` package. Prints figures; asserts nothing (not a test).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from components.verify.run import verify  # noqa: E402
+
+
+def project_with_keep(keep: str, tmp: Path) -> Path:
+    root = tmp / keep
+    (root / "stacks").mkdir(parents=True)
+    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
+    doc["config"]["infermon:metrics"] = {"keep": keep}
+    (root / "stacks" / "Pulumi.prod.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    return root
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="infermon-series-"))
+    try:
+        results = {}
+        for keep in ("all", "used"):
+            print(f"running the simulated prod fleet with metrics.keep: {keep} …", file=sys.stderr, flush=True)
+            results[keep] = verify("prod", project_with_keep(keep, tmp), progress=lambda m: None)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{'keep':>5} {'head series':>12} {'panels answering':>17} {'alerts firing':>14} {'all checks':>10}")
+    for keep, r in results.items():
+        fired = [c for c in r.checks if c.name.startswith("alerts fire")]
+        alerts = f"{sum(int(c.detail.split('/')[0]) for c in fired)}/{sum(int(c.detail.split('/')[1].split()[0]) for c in fired)}"
+        print(f"{keep:>5} {r.head_series:>12} {r.panels[0]:>8}/{r.panels[1]:<8} {alerts:>14} {'pass' if r.ok else 'FAIL':>10}")
+    ratio = results["used"].head_series / results["all"].head_series
+    print(f"ratio used/all: {ratio:.2f} (target: 0.50 or less)")
+
+
+if __name__ == "__main__":
+    main()

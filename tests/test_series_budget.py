@@ -1,0 +1,75 @@
+"""metrics.keep: used keeps exactly the series infermon reads, at scrape time."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+import yaml
+from conftest import MINIMAL, obj, render_config
+
+from components.series_budget import used_series
+
+SERVICES = [
+    {"name": "chat", "kind": "vllm", "namespace": "llm", "selector": {"app": "vllm"}},
+    {"name": "arks", "kind": "arks-runtime", "namespace": "arks", "selector": {"app": "rt"}},
+    {"name": "sd", "kind": "mlserver", "staticTargets": ["sd:8082"], "metricPrefix": "inference:model_run:mlserver:"},
+]
+
+
+def keep_regex(rules: list[dict]) -> re.Pattern:
+    (keep,) = [r for r in rules if r["action"] == "keep" and r.get("regex", "").count("|") > 3]
+    return re.compile(keep["regex"])
+
+
+def test_used_keeps_what_signals_read_and_drops_the_rest(tmp_path):
+    r = render_config(tmp_path, {**MINIMAL, "inference": SERVICES, "metrics": {"keep": "used", "extra": ["process_resident_memory_bytes"]}})
+    ep = obj(r, "ServiceMonitor", "inference-chat")["spec"]["endpoints"][0]
+    regex = keep_regex(ep["metricRelabelings"])
+    assert regex.fullmatch("vllm:time_to_first_token_seconds_bucket")
+    assert regex.fullmatch("vllm:gpu_cache_usage_perc") and regex.fullmatch("vllm:kv_cache_usage_perc")  # both generations
+    assert regex.fullmatch("process_resident_memory_bytes")  # metrics.extra
+    assert not regex.fullmatch("vllm:request_params_n_bucket") and not regex.fullmatch("python_gc_collections_total")
+
+
+def test_arks_keep_comes_after_the_renaming(tmp_path):
+    r = render_config(tmp_path, {**MINIMAL, "inference": SERVICES, "metrics": {"keep": "used"}})
+    rules = obj(r, "ServiceMonitor", "inference-arks")["spec"]["endpoints"][0]["metricRelabelings"]
+    assert rules[-1]["action"] == "keep" and [x["action"] for x in rules[:-1]].count("keep") == 1  # Arks' own keep first
+    assert re.compile(rules[-1]["regex"]).fullmatch("num_requests_waiting")
+
+
+def test_static_jobs_keep_prefixed_names(tmp_path):
+    r = render_config(tmp_path, {**MINIMAL, "inference": SERVICES, "metrics": {"keep": "used"}})
+    (job,) = yaml.safe_load(r.files["prometheus/scrape-configs.yaml"])
+    regex = keep_regex(job["metric_relabel_configs"])
+    assert regex.fullmatch("inference:model_run:mlserver:model_infer_request_duration_count")
+    assert not regex.fullmatch("model_infer_request_duration_count")
+
+
+def test_all_is_the_default_and_a_service_can_override(tmp_path):
+    r = render_config(tmp_path, {**MINIMAL, "inference": [dict(SERVICES[0], metricsKeep="used"), dict(SERVICES[2])]})
+    assert "metricRelabelings" in obj(r, "ServiceMonitor", "inference-chat")["spec"]["endpoints"][0]
+    (job,) = yaml.safe_load(r.files["prometheus/scrape-configs.yaml"])
+    assert "metric_relabel_configs" not in job
+
+
+def test_latency_slo_series_are_kept():
+    assert {"vllm:e2e_request_latency_seconds_bucket", "vllm:e2e_request_latency_seconds_count"} <= used_series("vllm")
+
+
+@pytest.mark.skipif(shutil.which("prometheus") is None, reason="prometheus not installed")
+def test_every_panel_and_alert_still_answers_with_keep_used(tmp_path):
+    from components.verify.run import verify
+    from conftest import write_stack
+
+    doc = yaml.safe_load(open("stacks/Pulumi.dev.yaml"))["config"]
+    cfg = {k.split(":", 1)[1]: v for k, v in doc.items()}
+    cfg["metrics"] = {"keep": "used"}
+    secrets = {k: "x" for k, v in cfg.items() if isinstance(v, dict) and "secure" in v}
+    for k in secrets:
+        cfg.pop(k)
+    write_stack(tmp_path, "dev", cfg, secrets)
+    report = verify("dev", tmp_path, progress=lambda m: None)
+    assert report.ok, [c for c in report.checks if not c.ok]
