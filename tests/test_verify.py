@@ -30,6 +30,9 @@ def test_exposition_parses_and_covers_the_catalog(kind):
     if kind == "vllm":  # the new generation only; the old names come from an old-generation simulator
         from components.verify.simulators import VLLM_OLD_ONLY
         wanted = {n for n in wanted if not any(n.startswith(o) for o in VLLM_OLD_ONLY)}
+    if kind == "dcgm":  # a profiling pool's collectors: the exporter's defaults plus DCGM_FI_PROF_*
+        from components.gpu import dcgm_fields
+        wanted = {f.name for f in dcgm_fields.DEFAULT + dcgm_fields.PROFILING if f.type != "label"}
     assert wanted <= samples, wanted - samples
 
 
