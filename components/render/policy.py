@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from policies.rules import RULES, Resource, Violation
+from policies.rules import RULES, Resource, Violation, evaluate_rule
 
 PACK = "infermon-policies"
 
@@ -39,19 +39,9 @@ def check(manifest: list[dict], stack: str, root: Optional[Path] = None) -> list
         enforcement = config.get(rule.name) if isinstance(config.get(rule.name), str) else rule_cfg.get("enforcementLevel", default)
         if enforcement == "disabled":
             continue
-        for v in evaluate_one(rule, resources, rule_cfg):
+        for v in evaluate_rule(rule, resources, rule_cfg):
             out.append(PolicyResult(v, enforcement, types.get(v.resource or "", "")))
     return sorted(out, key=lambda p: (p.violation.policy, p.violation.resource or "", p.violation.message))
-
-
-def evaluate_one(rule, resources: list[Resource], rule_cfg: dict) -> list[Violation]:
-    out: list[Violation] = []
-    if rule.validate is not None:
-        for r in resources:
-            out += [Violation(rule.name, r.name, msg) for msg in rule.validate(r, rule_cfg)]
-    if rule.validate_stack is not None:
-        out += [Violation(rule.name, name, msg) for name, msg in rule.validate_stack(resources, rule_cfg)]
-    return out
 
 
 def format_results(results: list[PolicyResult], stack: str) -> str:

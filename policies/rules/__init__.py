@@ -28,16 +28,20 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def evaluate(resources: list[Resource], config: dict) -> list[Violation]:
-    """Run every rule over a stack's resources (``config``: ``{"production": bool}``)."""
+def evaluate_rule(rule: Rule, resources: list[Resource], config: dict) -> list[Violation]:
+    """One rule over a stack's resources (``config``: the rule's config, e.g. ``{"production": True}``)."""
     out: list[Violation] = []
-    for rule in RULES:
-        if rule.validate is not None:
-            for r in resources:
-                out += [Violation(rule.name, r.name, msg) for msg in rule.validate(r, config)]
-        if rule.validate_stack is not None:
-            out += [Violation(rule.name, name, msg) for name, msg in rule.validate_stack(resources, config)]
+    if rule.validate is not None:
+        for r in resources:
+            out += [Violation(rule.name, r.name, msg) for msg in rule.validate(r, config)]
+    if rule.validate_stack is not None:
+        out += [Violation(rule.name, name, msg) for name, msg in rule.validate_stack(resources, config)]
     return out
 
 
-__all__ = ["RULES", "Resource", "Rule", "Violation", "evaluate"]
+def evaluate(resources: list[Resource], config: dict) -> list[Violation]:
+    """Every rule over a stack's resources, with the same config for all."""
+    return [v for rule in RULES for v in evaluate_rule(rule, resources, config)]
+
+
+__all__ = ["RULES", "Resource", "Rule", "Violation", "evaluate", "evaluate_rule"]
