@@ -14,6 +14,10 @@ from .stack import ObservabilityStack, ObservabilityStackArgs
 
 def build(loaded: LoadedConfig) -> dict[str, object]:
     """Declare every resource of the stack; returns the stack outputs."""
+    if loaded.config.cluster.platform == "docker":
+        from .docker.stack import DockerObservability, DockerObservabilityArgs
+
+        return DockerObservability(loaded.stack, DockerObservabilityArgs(loaded)).outputs()
     stack = ObservabilityStack(loaded.stack, ObservabilityStackArgs(loaded))
     return stack.outputs()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.catalog import KINDS
+from components.catalog import KINDS, KUBERNETES_LABELS, for_platform
 from components.config import LoadedConfig
 
 from . import containers, fleet_overview, gpu_fleet, llm_gateway, llm_runtime, managed_endpoints, mlserver, triton
@@ -32,13 +32,14 @@ class BuiltDashboard:
 
 def _flavors(loaded: LoadedConfig) -> list[Flavor]:
     cfg = loaded.config
+    platform = cfg.cluster.platform
     seen: dict[tuple[str, str], Flavor] = {}
     for s in cfg.inference:
         if s.kind in KINDS:
-            seen.setdefault((s.kind, s.metric_prefix or ""), Flavor(KINDS[s.kind], s.metric_prefix or ""))
+            seen.setdefault((s.kind, s.metric_prefix or ""), Flavor(for_platform(KINDS[s.kind], platform), s.metric_prefix or ""))
     for e in cfg.endpoints:
         if e.kind in KINDS:
-            seen.setdefault((e.kind, ""), Flavor(KINDS[e.kind]))
+            seen.setdefault((e.kind, ""), Flavor(for_platform(KINDS[e.kind], platform)))
     return [seen[k] for k in sorted(seen)]
 
 
@@ -50,23 +51,37 @@ def _service_rows(loaded: LoadedConfig) -> list[tuple[str, str, str, str]]:
 
 
 def build(loaded: LoadedConfig) -> list[BuiltDashboard]:
+    """The stack's dashboards. On docker there are no Kubernetes labels: queries and variables
+    drop namespace and pod, GPU panels per pod are left out, and the containers dashboard reads
+    standalone cAdvisor by host and container name."""
     cfg = loaded.config
+    platform = cfg.cluster.platform
+    docker = platform == "docker"
     flavors = _flavors(loaded)
     out: list[BuiltDashboard] = []
 
     def add(module, d) -> None:
         out.append(BuiltDashboard(module.UID, module.TITLE, module.FOLDER, to_json(d)))
 
+    def select(extra: dict[str, str]) -> dict[str, str]:
+        return {k: v for k, v in extra.items() if not (docker and k in KUBERNETES_LABELS)}
+
     base = {"cluster": '=~"$cluster"', "service": '=~"$service"'}
     for module in PER_KIND:
         mine = [f for f in flavors if f.kind.name in module.KINDS]
         if mine:
-            add(module, module.build(Context(mine, {**base, **module.SELECT})))
+            add(module, module.build(Context(mine, select({**base, **module.SELECT}), platform)))
     if cfg.gpu_pools:
-        add(gpu_fleet, gpu_fleet.build(Context([Flavor(KINDS["dcgm"])], {"cluster": '=~"$cluster"', **gpu_fleet.SELECT})))
-    namespaces = sorted({s.namespace for s in cfg.inference if s.selector and s.namespace})
-    if namespaces:
-        add(containers, containers.build(Context([Flavor(KINDS["containers"])], {"cluster": '=~"$cluster"', **containers.SELECT}), namespaces))
+        dcgm = Flavor(for_platform(KINDS["dcgm"], platform))
+        add(gpu_fleet, gpu_fleet.build(Context([dcgm], {"cluster": '=~"$cluster"', **gpu_fleet.SELECT}, platform)))
+    if docker:
+        kind = Flavor(for_platform(KINDS["containers"], platform))
+        add(containers, containers.build_docker(Context([kind], {"cluster": '=~"$cluster"', **containers.SELECT_DOCKER}, platform)))
+    else:
+        namespaces = sorted({s.namespace for s in cfg.inference if s.selector and s.namespace})
+        if namespaces:
+            ctx = Context([Flavor(KINDS["containers"])], {"cluster": '=~"$cluster"', **containers.SELECT}, platform)
+            add(containers, containers.build(ctx, namespaces))
     rows = _service_rows(loaded)
     if rows:
         add(fleet_overview, fleet_overview.build(rows))

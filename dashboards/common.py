@@ -57,6 +57,8 @@ class Context:
 
     flavors: list[Flavor]
     selector: dict[str, str]
+    platform: str = "generic"
+    """``cluster.platform``: on docker, variables use no Kubernetes label."""
     _next_id: int = field(default=1)
 
     def next_id(self) -> int:
@@ -145,14 +147,18 @@ def namespace_variable(kinds: str) -> db.QueryVariable:
 
 
 def inference_variables(ctx: Context, kinds: str, model_label: str) -> list:
-    """Data source, cluster, namespace, service and model variables of a per-kind dashboard."""
+    """Data source, cluster, namespace (not on docker), service and model variables of a per-kind dashboard."""
     op = "=~" if "|" in kinds else "="
+    model = query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + f", {model_label})")
+    if ctx.platform == "docker":
+        return [datasource_variable(), cluster_variable(),
+                query_variable("service", "Service", f'label_values(up{{inference_kind{op}"{kinds}"}}, service)'), model]
     return [
         datasource_variable(),
         cluster_variable(),
         namespace_variable(kinds),
         query_variable("service", "Service", f'label_values(up{{inference_kind{op}"{kinds}", namespace=~"$namespace"}}, service)'),
-        query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + f", {model_label})"),
+        model,
     ]
 
 

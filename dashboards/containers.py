@@ -1,4 +1,7 @@
-"""Containers of inference pods: cAdvisor and kube-state-metrics (folder Platform)."""
+"""Containers of inference pods: cAdvisor and kube-state-metrics (folder Platform).
+
+On Docker hosts the same dashboard reads standalone cAdvisor: host and container name take
+the place of namespace and pod (``build_docker``)."""
 
 from grafana_foundation_sdk.builders import dashboard as db
 
@@ -9,6 +12,7 @@ TITLE = "Inference containers"
 FOLDER = "Platform"
 KINDS = ("containers",)
 SELECT = {"namespace": '=~"$namespace"', "pod": '=~"$pod"'}
+SELECT_DOCKER = {"host": '=~"$host"', "name": '=~"$container"'}
 
 ROWS = [
     Row("CPU", (
@@ -36,4 +40,15 @@ def build(ctx, namespaces: list[str]):
         query_variable("pod", "Pod", 'label_values(container_memory_working_set_bytes{namespace=~"$namespace"}, pod)'),
     ]
     return dashboard(UID, TITLE, "CPU, memory against limits, throttling, network and OOM kills of the inference pods.",
+                     ["platform"], ctx, variables, ROWS)
+
+
+def build_docker(ctx):
+    variables = [
+        datasource_variable(),
+        cluster_variable(),
+        query_variable("host", "Host", 'label_values(container_memory_working_set_bytes{name!=""}, host)'),
+        query_variable("container", "Container", 'label_values(container_memory_working_set_bytes{name!="", host=~"$host"}, name)'),
+    ]
+    return dashboard(UID, TITLE, "CPU, memory against limits, throttling, network and OOM kills of the containers on each Docker host.",
                      ["platform"], ctx, variables, ROWS)

@@ -57,24 +57,42 @@ def dash_cm(annotations, uid="u1") -> Resource:
                                                           "data": {"u1.json": json.dumps({"uid": uid} if uid else {})}})
 
 
+def container(envs=(), ports=(), privileged=None) -> Resource:
+    props = {"name": "infermon-grafana", "envs": list(envs), "ports": list(ports)}
+    if privileged is not None:
+        props["privileged"] = privileged
+    return Resource("docker:index/container:Container", "c", props)
+
+
+def image(name: str) -> Resource:
+    return Resource("docker:index/remoteImage:RemoteImage", "i", {"name": name})
+
+
+GRAFANA_ENVS = ("GF_SECURITY_ADMIN_USER=admin", "GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/p", "GF_AUTH_ANONYMOUS_ENABLED=false")
+
 PROD = {"production": True}
 
 CASES = {
     "gpu-exporter-scheduling": ([ds({"gpu": "h100"}, [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}])],
                                 [ds({}, []), ds({"gpu": "x"}, [{"operator": "Exists"}])]),
-    "pinned-versions": ([ds({"g": "x"}, []), kps()],
-                        [ds({"g": "x"}, [], image="nvcr.io/nvidia/k8s/dcgm-exporter:latest"), ds({"g": "x"}, [], image="dcgm-exporter"), kps(version="88.x")]),
+    "pinned-versions": ([ds({"g": "x"}, []), kps(), image("quay.io/prometheus/prometheus:v3.14.0")],
+                        [ds({"g": "x"}, [], image="nvcr.io/nvidia/k8s/dcgm-exporter:latest"), ds({"g": "x"}, [], image="dcgm-exporter"), kps(version="88.x"),
+                         image("grafana/grafana:latest"), image("grafana/grafana")]),
     "monitors-selected": ([kps(), sm()],
                           [[kps(values__prometheus__prometheusSpec__serviceMonitorSelectorNilUsesHelmValues=True), sm()],
                            [kps(values__prometheus__prometheusSpec__serviceMonitorSelector={"matchLabels": {"team": "x"}}), sm()]]),
     "no-literal-credentials": ([Resource("kubernetes:core/v1:ConfigMap", "c", {"data": {"path": "/etc/secrets/token", "tokenSecret": "dbxToken"}}),
-                                Resource("kubernetes:core/v1:Secret", "s", {"stringData": {"token": "dapi0123456789abcdef0123456789abcdef"}})],
+                                Resource("kubernetes:core/v1:Secret", "s", {"stringData": {"token": "dapi0123456789abcdef0123456789abcdef"}}),
+                                container(GRAFANA_ENVS)],
                                [Resource("kubernetes:core/v1:ConfigMap", "c", {"data": {"password": "hunter2hunter2"}}),
                                 Resource("kubernetes:core/v1:ConfigMap", "c", {"data": {"cfg": "url: https://hooks.slack.com/services/T0/B0/xyz"}}),
-                                kps(values__alertmanager__config__global={"slack_api_url": "https://hooks.slack.com/services/T0/B0/secret"})]),
-    "grafana-secure": ([kps()],
+                                kps(values__alertmanager__config__global={"slack_api_url": "https://hooks.slack.com/services/T0/B0/secret"}),
+                                container(["GF_SECURITY_ADMIN_PASSWORD=hunter2hunter2"]), container(["DD_API_KEY=abc"])]),
+    "grafana-secure": ([kps(), container(GRAFANA_ENVS)],
                        [kps(values__grafana__admin={}), kps(values__grafana__adminPassword="prom-operator"),
-                        kps(values__grafana__enabled=True)]),
+                        kps(values__grafana__enabled=True),
+                        container(["GF_SECURITY_ADMIN_USER=admin"]), container(["GF_SECURITY_ADMIN_PASSWORD=x"]),
+                        container(GRAFANA_ENVS[:2] + ("GF_AUTH_ANONYMOUS_ENABLED=true",))]),
     "prod-prometheus-durability": ([kps()],
                                    [kps(values__prometheus__prometheusSpec__storageSpec={}), kps(values__prometheus__prometheusSpec__retention="7d"),
                                     kps(values__prometheus__prometheusSpec__resources={})]),
@@ -82,6 +100,9 @@ CASES = {
     "remote-write-tls": ([kps()], [kps(values__prometheus__prometheusSpec__remoteWrite=[{"name": "m", "url": "http://mimir/push"}])]),
     "datadog-monitor-hygiene": ([monitor()], [monitor(message="no handle"), monitor(tags=("env:prod",))]),
     "dashboards-uid-folder": ([dash_cm({"grafana_folder": "GPU"})], [dash_cm({}), dash_cm({"grafana_folder": "GPU"}, uid="")]),
+    "docker-exposure": ([container(GRAFANA_ENVS, [{"internal": 3000, "external": 3000, "ip": "127.0.0.1"}], privileged=False)],
+                        [container(ports=[{"internal": 3000, "external": 3000, "ip": "0.0.0.0"}]),
+                         container(ports=[{"internal": 9090, "external": 9090}]), container(privileged=True)]),
 }
 
 # "grafana.ini" has a dot the kps() helper cannot address: set the anonymous-admin case directly
@@ -113,7 +134,7 @@ def test_production_rules_are_advisory_nowhere_but_prod():
     assert not [v for v in evaluate([bad], {"production": False}) if v.policy == "prod-prometheus-durability"]
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "prod", "gpu-host"])
 def test_shipped_stacks_render_clean(stack):
     assert rendered_stack(stack).policies == []
 

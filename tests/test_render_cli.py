@@ -84,7 +84,7 @@ def test_unknown_stack_exits_2(tmp_path):
 def test_render_all_covers_every_stack(tmp_path):
     proc = run_cli("render", "--stack", "all", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dev", "prod"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dev", "gpu-host", "prod"]
 
 
 def test_no_secret_value_reaches_files_or_output(tmp_path):

@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+import yaml
 from conftest import ROOT
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -20,7 +21,7 @@ from components.verify.run import free_port, panel_expr, snake, verify
 from components.verify.simulators import Target, exposition
 
 
-@pytest.mark.parametrize("kind", ["triton", "vllm", "sglang", "mlserver", "databricks", "arks-gateway", "dcgm", "containers"])
+@pytest.mark.parametrize("kind", ["triton", "vllm", "sglang", "mlserver", "databricks", "arks-gateway", "dcgm", "containers", "docker-containers"])
 def test_exposition_parses_and_covers_the_catalog(kind):
     text = exposition(Target("t", kind, 1))
     assert list(text_string_to_metric_families(text))  # the official client parses it
@@ -112,9 +113,30 @@ def test_operator_relabelings_become_prometheus_relabel_configs():
 
 
 @pytest.mark.skipif(shutil.which("prometheus") is None, reason="prometheus not installed (Debian package 'prometheus')")
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "prod", "gpu-host"])
 def test_verify_passes(stack):
     report = verify(stack, progress=lambda m: None)
     assert report.ok, "\n".join(f"{c.name}: {c.detail} {c.failures}" for c in report.checks if not c.ok)
     names = [c.name for c in report.checks]
     assert names == ["jobs up", "dashboard panels answer", "recording rules", "quiet at baseline", "alerts fire on faults", "alerts fire on outage"]
+
+
+def test_docker_simulators_carry_docker_labels_only():
+    """cAdvisor on a Docker host labels by container name; DCGM there has no pod mapping."""
+    cadvisor = exposition(Target("c", "docker-containers", 1, labels={"name": "triton"}))
+    assert 'name="triton"' in cadvisor and "namespace=" not in cadvisor and "pod=" not in cadvisor
+    dcgm = exposition(Target("d", "dcgm", 1, without=["pod", "namespace", "container"]))
+    assert "DCGM_FI_DEV_GPU_UTIL{" in dcgm and "pod=" not in dcgm and "namespace=" not in dcgm
+
+
+@pytest.mark.skipif(shutil.which("prometheus") is None, reason="prometheus not installed (Debian package 'prometheus')")
+def test_verify_of_a_docker_stack_scrapes_the_rendered_prometheus_yml(tmp_path):
+    from components.render import render
+    from components.verify.run import build_plan
+
+    rendered = render.build("gpu-host")
+    plan = build_plan(rendered, tmp_path, "t", 9999)
+    rendered_jobs = {j["job_name"] for j in yaml.safe_load(rendered.files["prometheus/prometheus.yml"])["scrape_configs"]}
+    assert {j["job_name"] for j in plan.jobs} == rendered_jobs - {"alertmanager"}
+    keep = {j["job_name"]: j.get("metric_relabel_configs") for j in plan.jobs}
+    assert keep["cadvisor"] and keep["dcgm/l40s"]  # the series budget's keep rules are what verify runs

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ..catalog import KINDS, join_or, render_signal
+from ..catalog import KINDS, for_platform, join_or, render_signal
 from ..config import LoadedConfig
 from .specs import ALERTS, AlertSpec
 
@@ -215,7 +215,9 @@ def rule_files(loaded: LoadedConfig) -> dict[str, dict[str, Any]]:
     if cfg.gpu_pools:
         gpu = [_alert(loaded, spec, f"({_signal_expr('dcgm', spec.signal, {}, '')}) {spec.op} {_num(threshold(spec.name, spec.threshold, loaded))}",
                       cfg.alerts.team, None)
-               for spec in ALERTS if spec.scope == "fleet" and spec.name not in disabled]
+               for spec in ALERTS if spec.scope == "fleet" and spec.name not in disabled
+               # on docker no GPU is allocated to a pod: per-pod alerts have no series
+               and for_platform(KINDS["dcgm"], cfg.cluster.platform).signal(spec.signal) is not None]
         if gpu:
             files["infermon-gpu"] = {"groups": [{"name": "infermon.gpu.alerts", "rules": gpu}]}
 

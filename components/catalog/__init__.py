@@ -9,8 +9,25 @@ from .base import Kind, Metric, Signal, join_or, render, render_signal
 
 KINDS: dict[str, Kind] = {
     k.name: k
-    for k in (triton.KIND, vllm.KIND, sglang.KIND, arks.RUNTIME, arks.GATEWAY, mlserver.KIND, databricks.KIND, dcgm.KIND, containers.KIND)
+    for k in (triton.KIND, vllm.KIND, sglang.KIND, arks.RUNTIME, arks.GATEWAY, mlserver.KIND, databricks.KIND, dcgm.KIND, containers.KIND, containers.DOCKER)
 }
 """Every kind by name. Inference kinds use the config's ``inference[].kind`` names."""
 
-__all__ = ["KINDS", "Kind", "Metric", "Signal", "join_or", "render", "render_signal"]
+KUBERNETES_LABELS = ("namespace", "pod", "container")
+"""Labels only Kubernetes puts on series (the operator's relabelings, DCGM's pod mapping)."""
+
+
+def for_platform(kind: Kind, platform: str) -> Kind:
+    """The kind as a platform sees it: on docker, signals that group or filter by a Kubernetes
+    label are gone (no series would carry it), and containers come from standalone cAdvisor."""
+    if platform != "docker":
+        return kind
+    if kind.name == "containers":
+        return KINDS["docker-containers"]
+    import dataclasses
+    import re
+
+    k8s = re.compile(r"\b(" + "|".join(KUBERNETES_LABELS) + r")\b")
+    return dataclasses.replace(kind, signals=tuple(s for s in kind.signals if not any(k8s.search(a) for a in s.alternatives)))
+
+__all__ = ["KINDS", "KUBERNETES_LABELS", "for_platform", "Kind", "Metric", "Signal", "join_or", "render", "render_signal"]

@@ -17,7 +17,8 @@ from typing import Optional
 REF = re.compile(r"\{\{([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\|([^}]*))?\}\}")
 RATE_WINDOW = "$__rate_interval"
 
-TARGET_LABELS = ("cluster", "environment", "service", "team", "inference_kind", "namespace", "pod", "endpoint", "gpu_pool", "node", "job", "instance")
+TARGET_LABELS = ("cluster", "environment", "service", "team", "inference_kind", "namespace", "pod", "endpoint", "gpu_pool", "node", "host",
+                 "job", "instance")
 """Labels every series of a scrape target carries, whatever the metric (set by infermon's
 relabelings, the operator, or external labels)."""
 

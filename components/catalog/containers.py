@@ -1,4 +1,5 @@
-"""Containers of inference pods: cAdvisor through the kubelet, plus kube-state-metrics.
+"""Containers: cAdvisor through the kubelet plus kube-state-metrics (``KIND``), and standalone
+cAdvisor on Docker hosts (``DOCKER``).
 
 Both are scraped by kube-prometheus-stack's own ServiceMonitors (``job="kubelet"`` with
 ``metrics_path=/metrics/cadvisor``, and ``job="kube-state-metrics"``). cAdvisor labels:
@@ -53,3 +54,51 @@ SIGNALS = (
 KIND = Kind("containers", "Containers", METRICS, SIGNALS, model_label=None,
             key_metric="container_memory_working_set_bytes",
             source="cAdvisor (google/cadvisor metrics docs) via the kubelet; kube-state-metrics pod metrics docs")
+
+
+# --- standalone cAdvisor on Docker hosts ---------------------------------------------------
+# Run with --docker_only and --store_container_labels=false, cAdvisor labels a container's
+# series with ``name`` (the Docker container name), ``image`` and ``id`` (the cgroup); there is
+# no namespace, pod or kube-state-metrics. Series of non-container cgroups (the root, system
+# slices) have ``name=""``. The memory limit is ``container_spec_memory_limit_bytes`` (0 when
+# the container has none). infermon's scrape job adds ``host``.
+
+D = ("name", "image", "id")
+DOCKER_METRICS = (
+    Metric("container_cpu_usage_seconds_total", "counter", "seconds", "CPU time consumed.", D + ("cpu",)),
+    Metric("container_memory_working_set_bytes", "gauge", "bytes", "Working set memory (what the OOM killer looks at).", D),
+    Metric("container_spec_memory_limit_bytes", "gauge", "bytes", "Memory limit of the container (0: none).", D),
+    Metric("container_cpu_cfs_periods_total", "counter", "periods", "Elapsed CFS enforcement periods (containers with a CPU limit).", D),
+    Metric("container_cpu_cfs_throttled_periods_total", "counter", "periods", "CFS periods in which the container was throttled.", D),
+    Metric("container_network_receive_bytes_total", "counter", "bytes", "Bytes received.", D + ("interface",)),
+    Metric("container_network_transmit_bytes_total", "counter", "bytes", "Bytes transmitted.", D + ("interface",)),
+    Metric("container_oom_events_total", "counter", "events", "OOM events observed for the container.", D),
+)
+
+NAMED = 'name!=""'
+DLEG = "{{host}} {{name}}"
+
+DOCKER_SIGNALS = (
+    Signal("cpu", "CPU", (f"sum by (host, name) (rate({{{{container_cpu_usage_seconds_total|{NAMED}}}}}[{W}]))",),
+           "short", "CPU cores used.", DLEG),
+    Signal("memory_vs_limit", "Working set / memory limit",
+           (f"sum by (host, name) ({{{{container_memory_working_set_bytes|{NAMED}}}}}) / sum by (host, name) ({{{{container_spec_memory_limit_bytes|{NAMED}}}}} > 0)",),
+           "percentunit", "Working-set memory against the container's memory limit (containers with one); at 100 % it is OOM-killed.",
+           DLEG, ((0.8, "orange"), (0.95, "red"))),
+    Signal("memory", "Working set", (f"sum by (host, name) ({{{{container_memory_working_set_bytes|{NAMED}}}}})",),
+           "bytes", "Working-set memory.", DLEG),
+    Signal("throttling", "CPU throttling",
+           (f"sum by (host, name) (rate({{{{container_cpu_cfs_throttled_periods_total|{NAMED}}}}}[{W}])) / sum by (host, name) (rate({{{{container_cpu_cfs_periods_total|{NAMED}}}}}[{W}]))",),
+           "percentunit", "Share of CFS periods in which the container was throttled (containers with a CPU limit).", DLEG,
+           ((0.25, "orange"), (0.5, "red"))),
+    Signal("network_receive", "Network receive", (f"sum by (host, name) (rate({{{{container_network_receive_bytes_total|{NAMED}}}}}[{W}]))",),
+           "Bps", "Bytes received per second, per container.", DLEG),
+    Signal("network_transmit", "Network transmit", (f"sum by (host, name) (rate({{{{container_network_transmit_bytes_total|{NAMED}}}}}[{W}]))",),
+           "Bps", "Bytes transmitted per second, per container.", DLEG),
+    Signal("oom_events", "OOM kills", (f"sum by (host, name) (increase({{{{container_oom_events_total|{NAMED}}}}}[{W}]))",),
+           "short", "OOM kills in each interval.", DLEG),
+)
+
+DOCKER = Kind("docker-containers", "Containers (Docker)", DOCKER_METRICS, DOCKER_SIGNALS, model_label=None,
+              key_metric="container_memory_working_set_bytes",
+              source="cAdvisor docs/storage/prometheus.md and docs/running.md (standalone, Docker)")

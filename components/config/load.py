@@ -284,8 +284,16 @@ def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
         if e.name in service_names:
             add(f"endpoints[{i}].name", f"'{e.name}' is already an inference service name ({service_names[e.name]}); the two would share a service label")
 
+    docker = cfg.cluster.platform == "docker"
+    if docker:
+        issues += _docker_issues(cfg)
+    elif cfg.docker.model_fields_set:
+        add("docker", f"only for cluster.platform: docker (this stack's platform is {cfg.cluster.platform})")
+
     for i, s in enumerate(cfg.inference):
         p = f"inference[{i}]"
+        if docker:
+            continue  # checked by _docker_issues
         if not s.selector and not s.static_targets:
             add(p, f"service '{s.name}' (kind {s.kind}) has no way to be found: set selector and namespace for in-cluster discovery, or staticTargets")
         if s.selector and s.static_targets:
@@ -313,7 +321,9 @@ def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
 
     for i, pool in enumerate(cfg.gpu_pools):
         p = f"gpuPools[{i}]"
-        if pool.mode == "gpu-operator":
+        if docker:
+            pass  # checked by _docker_issues
+        elif pool.mode == "gpu-operator":
             for name in EXPORTER_ONLY:
                 if name in pool.model_fields_set:
                     alias = m.GpuPool.model_fields[name].alias
@@ -379,6 +389,98 @@ def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
             add("grafana.authSecret", "required with delivery: api")
     if g.delivery == "sidecar" and not g.enabled:
         add("grafana.delivery", "'sidecar' needs the chart's Grafana (grafana.enabled: true); use 'api' for an existing Grafana")
+    return issues
+
+
+DOCKER_KINDS = ("triton", "vllm", "sglang", "mlserver", "generic")
+"""Inference kinds that run without Kubernetes (Arks is a Kubernetes operator)."""
+KUBERNETES_ONLY = {
+    "inference": ("selector", "namespace", "monitor", "service_name"),
+    "gpuPools": ("node_selector", "tolerations", "gpu_id_type", "gpu_operator_namespace"),
+    "prometheus": ("storage", "remote_write"),
+}
+"""Settings with no meaning on Docker hosts, by section (python field names)."""
+
+
+def _docker_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
+    """What ``cluster.platform: docker`` needs and what it cannot do."""
+    issues: list[ConfigIssue] = []
+    add = lambda path, msg: issues.append(ConfigIssue(path, msg))  # noqa: E731
+    d = cfg.docker
+    alias = lambda cls, name: cls.model_fields[name].alias or name  # noqa: E731
+
+    for name in ("monitoring_namespace", "kubernetes_version"):
+        if name in cfg.cluster.model_fields_set:
+            add(f"cluster.{alias(m.Cluster, name)}", "is a Kubernetes setting; it has no meaning with platform: docker")
+    if not d.hosts:
+        add("docker.hosts", "required with cluster.platform: docker: list at least one Docker host")
+    issues += _duplicates(d.hosts, "Docker host", "docker.hosts")
+    names = [h.name for h in d.hosts]
+    monitoring = d.monitoring_host or (names[0] if names else None)
+    if d.monitoring_host and d.monitoring_host not in names:
+        add("docker.monitoringHost", f"'{d.monitoring_host}' is not one of docker.hosts ({', '.join(names) or 'none defined'})")
+    pools = {p.name for p in cfg.gpu_pools}
+    for i, h in enumerate(d.hosts):
+        if h.name != monitoring and h.address is None:
+            add(f"docker.hosts[{i}].address", f"required for host '{h.name}': the monitoring host ({monitoring}) scrapes its exporters at this address")
+        if h.gpu_pool and h.gpu_pool not in pools:
+            close = difflib.get_close_matches(h.gpu_pool, sorted(pools), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            add(f"docker.hosts[{i}].gpuPool", f"'{h.gpu_pool}' is not one of gpuPools ({', '.join(sorted(pools)) or 'none defined'}){hint}")
+
+    used = {h.gpu_pool for h in d.hosts}
+    for i, pool in enumerate(cfg.gpu_pools):
+        p = f"gpuPools[{i}]"
+        if pool.mode != "exporter":
+            add(f"{p}.mode", f"'{pool.mode}' is not allowed with platform: docker (the GPU Operator is Kubernetes-only); use exporter")
+        for name in KUBERNETES_ONLY["gpuPools"]:
+            if name in pool.model_fields_set:
+                add(f"{p}.{alias(m.GpuPool, name)}", "is a Kubernetes setting; on docker a pool's hosts are the docker.hosts naming it in gpuPool")
+        if pool.name not in used:
+            add(f"{p}.name", f"pool '{pool.name}' is on no Docker host: set gpuPool: {pool.name} on the hosts that have these GPUs")
+        for j, name in enumerate(pool.extra_counters):
+            if name not in dcgm_fields.KNOWN:
+                close = difflib.get_close_matches(name, list(dcgm_fields.KNOWN), n=1, cutoff=0.7)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                add(f"{p}.extraCounters[{j}]", f"'{name}' is not a DCGM field the exporter knows{hint}")
+            elif name.startswith("DCGM_FI_PROF_") and not pool.profiling:
+                add(f"{p}.extraCounters[{j}]", f"'{name}' is a profiling field: set profiling: true on this pool")
+
+    for i, s in enumerate(cfg.inference):
+        p = f"inference[{i}]"
+        if s.kind not in DOCKER_KINDS:
+            add(f"{p}.kind", f"'{s.kind}' is not allowed with platform: docker (it needs Kubernetes); allowed: {', '.join(DOCKER_KINDS)}")
+        for name in KUBERNETES_ONLY["inference"]:
+            if name in s.model_fields_set:
+                add(f"{p}.{alias(m.InferenceService, name)}", "is a Kubernetes setting; on docker services are scraped at their staticTargets")
+        if not s.static_targets:
+            add(f"{p}.staticTargets", f"required with platform: docker: where service '{s.name}' serves metrics, e.g. "
+                f"'host.docker.internal:{m.DEFAULT_PORTS.get(s.kind, 9090)}' (a port published on the host) or "
+                f"'<container>:{m.DEFAULT_PORTS.get(s.kind, 9090)}' (a container on the {d.network} network)")
+
+    pr = cfg.prometheus
+    for name in KUBERNETES_ONLY["prometheus"]:
+        if name in pr.model_fields_set:
+            what = "persistent storage is a Docker volume" if name == "storage" else "remote write is not supported on docker yet"
+            add(f"prometheus.{alias(m.Prometheus, name)}", f"is not available with platform: docker ({what})")
+    if pr.replicas != 1:
+        add("prometheus.replicas", f"{pr.replicas} is not allowed with platform: docker: one Prometheus runs on the monitoring host")
+    if pr.shards != 1:
+        add("prometheus.shards", f"{pr.shards} is not allowed with platform: docker: one Prometheus runs on the monitoring host")
+    if pr.resources and pr.resources.requests:
+        add("prometheus.resources.requests", "Docker has no scheduler to reserve requests for; set limits (cpu, memory)")
+    if cfg.datadog.enabled:
+        add("datadog.enabled", "Datadog on Docker hosts is not supported yet; disable it for platform: docker")
+    if d.publish.alertmanager and not cfg.alertmanager.enabled:
+        add("docker.publish.alertmanager", "alertmanager.enabled is false: there is no Alertmanager to publish")
+    if d.publish.grafana and not cfg.grafana.enabled:
+        add("docker.publish.grafana", "grafana.enabled is false: there is no Grafana to publish")
+    ports = [(k, v) for k, v in d.publish.model_dump().items() if v]
+    seen: dict[int, str] = {}
+    for k, v in ports:
+        if v in seen:
+            add(f"docker.publish.{k}", f"port {v} is already used by docker.publish.{seen[v]}")
+        seen[v] = k
     return issues
 
 

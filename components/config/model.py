@@ -69,19 +69,21 @@ class Cluster(Model):
     name: K8sName
     """Cluster name. Added to every series as the ``cluster`` external label."""
 
-    platform: Literal["gke", "eks", "aks", "generic"] = "generic"
-    """Where the cluster runs. On managed control planes (gke, eks, aks) the stack does not
+    platform: Literal["gke", "eks", "aks", "generic", "docker"] = "generic"
+    """Where the workloads run. On managed control planes (gke, eks, aks) the stack does not
     scrape or alert on the control-plane components the provider hides (controller manager,
-    scheduler, etcd, kube-proxy), which would otherwise be down forever."""
+    scheduler, etcd, kube-proxy), which would otherwise be down forever. ``docker``: no
+    Kubernetes at all; Prometheus, Grafana, Alertmanager, cAdvisor and the DCGM exporter run as
+    containers on the hosts of the ``docker`` section (pulumi-docker)."""
 
     environment: Optional[LabelValue] = None
     """Environment name for the ``environment`` external label. Defaults to the stack name."""
 
     monitoring_namespace: K8sName = "monitoring"
-    """Namespace infermon creates for Prometheus, Alertmanager, Grafana and the exporters."""
+    """Namespace infermon creates for Prometheus, Alertmanager, Grafana and the exporters (Kubernetes only)."""
 
     kubernetes_version: Literal["1.30", "1.31", "1.32", "1.33", "1.34", "1.35"] = "1.33"
-    """Kubernetes minor version of the cluster; rendered objects are validated against its schemas."""
+    """Kubernetes minor version of the cluster; rendered objects are validated against its schemas (Kubernetes only)."""
 
 
 # --- prometheus ---------------------------------------------------------------
@@ -231,7 +233,7 @@ class Alertmanager(Model):
 
 class Grafana(Model):
     enabled: bool = True
-    """Deploy the chart's Grafana."""
+    """Deploy Grafana (the chart's, or a container on docker)."""
 
     admin_user: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "admin"
     """Grafana admin login."""
@@ -243,7 +245,8 @@ class Grafana(Model):
     delivery: Literal["sidecar", "api"] = "sidecar"
     """How dashboards reach Grafana: ``sidecar`` (ConfigMaps picked up by the chart's
     Grafana, works on the first ``pulumi up``) or ``api`` (the Grafana HTTP API of an
-    existing Grafana at ``url``)."""
+    existing Grafana at ``url``). On ``platform: docker``, ``sidecar`` means file provisioning
+    into the Grafana container infermon runs (same JSON, same folders)."""
 
     url: Optional[Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$")]] = None
     """Base URL of an existing Grafana; required for ``delivery: api``."""
@@ -501,6 +504,70 @@ class Datadog(Model):
     """Re-notify while a monitor stays in alert (0: never)."""
 
 
+# --- docker hosts ---------------------------------------------------------------
+
+IPv4 = Annotated[str, StringConstraints(pattern=r"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$")]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class DockerHost(Model):
+    name: K8sName
+    """Host name: the ``host`` label of every container series from it, and the ``node`` label of its GPUs."""
+
+    daemon: Annotated[str, StringConstraints(pattern=r"^(unix:///[^\s]+|ssh://[^\s@]+@[^\s]+)$")] = "unix:///var/run/docker.sock"
+    """Docker daemon pulumi-docker talks to: ``unix:///var/run/docker.sock`` when ``pulumi up`` runs on
+    the host itself, ``ssh://user@host`` for a remote host (key-based SSH; the user must be in the
+    ``docker`` group)."""
+
+    address: Optional[IPv4] = None
+    """Private IPv4 address of this host. Required for every host except the monitoring host: its
+    exporters publish their ports on this address only, and the monitoring host's Prometheus
+    scrapes them there."""
+
+    gpu_pool: Optional[K8sName] = None
+    """GPU pool (``gpuPools[].name``) this host's GPUs belong to. A DCGM exporter with access to
+    every GPU of the host runs here when set."""
+
+
+class DockerPublish(Model):
+    grafana: Optional[Port] = None
+    """Host port Grafana's UI is published on (at ``docker.bindAddress``); not published when unset."""
+
+    prometheus: Optional[Port] = None
+    """Host port Prometheus' UI and API are published on; not published when unset."""
+
+    alertmanager: Optional[Port] = None
+    """Host port Alertmanager's UI is published on; not published when unset."""
+
+
+class Docker(Model):
+    hosts: list[DockerHost] = Field(default_factory=list)
+    """Docker hosts to monitor (``cluster.platform: docker`` only). Every host runs cAdvisor, and a
+    DCGM exporter when it has a ``gpuPool``; the monitoring host also runs Prometheus, Grafana and
+    Alertmanager."""
+
+    monitoring_host: Optional[K8sName] = None
+    """Host that runs Prometheus, Grafana and Alertmanager; the first host when unset."""
+
+    network: K8sName = "infermon"
+    """Name of the Docker bridge network infermon creates on each host. Attach your inference
+    containers to it (``docker network connect infermon triton``) to scrape them by container name."""
+
+    publish: DockerPublish = Field(default_factory=DockerPublish)
+    """Which UIs are published on the monitoring host. Nothing is published by default."""
+
+    cadvisor_port: Port = 8080
+    """Port cAdvisor is published on at the ``address`` of every host but the monitoring host
+    (change it when an inference server already uses 8080, as MLServer does)."""
+
+    dcgm_exporter_port: Port = 9400
+    """Port the DCGM exporter is published on at the ``address`` of every GPU host but the monitoring host."""
+
+    bind_address: IPv4 = "127.0.0.1"
+    """Host address published UIs listen on. The default keeps them on loopback (reach them with
+    ``ssh -L``); set the host's private address to open them to your network."""
+
+
 # --- the whole namespace ------------------------------------------------------
 
 
@@ -536,6 +603,9 @@ class InfermonConfig(Model):
 
     datadog: Datadog = Field(default_factory=Datadog)
     """Datadog Agent checks and monitors from the same catalog and thresholds."""
+
+    docker: Docker = Field(default_factory=Docker)
+    """Docker hosts, for ``cluster.platform: docker`` (single GPU servers without Kubernetes)."""
 
 
 DEFAULT_PORTS: dict[str, int | str] = {

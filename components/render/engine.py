@@ -81,11 +81,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def image_id(reference: str) -> str:
+    """The stand-in image id the mock engine gives a pulled ``reference``."""
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(reference.encode()).hexdigest()
+
+
 class _Mocks(pm.Mocks):
     def new_resource(self, args: pm.MockResourceArgs):
         state = dict(args.inputs)
         if args.typ == "random:index/randomPassword:RandomPassword":
             state["result"] = "offline-generated-password"
+        elif args.typ == "docker:index/remoteImage:RemoteImage":
+            # what the daemon would report after the pull; the render maps it back to the reference
+            state["imageId"] = image_id(args.inputs["name"])
         return [f"{args.name}-id", state]
 
     def call(self, args: pm.MockCallArgs):

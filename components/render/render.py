@@ -94,6 +94,9 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     out.files["manifest.json"] = json.dumps(entries, indent=2, sort_keys=True) + "\n"
     out.files["outputs.json"] = json.dumps(run.outputs, indent=2, sort_keys=True) + "\n"
 
+    if loaded.config.cluster.platform == "docker":
+        return _build_docker(out, entries, root)
+
     objs = kubernetes_objects(entries)
     for obj in objs:
         out.files[_object_path(obj)] = _dump(obj)
@@ -124,6 +127,23 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     from . import policy
 
     out.policies = policy.check(entries, stack, root)
+    return out
+
+
+def _build_docker(out: Rendered, entries: list[dict[str, Any]], root: Optional[Path]) -> Rendered:
+    from . import docker, policy
+
+    loaded = out.loaded
+    out.files.update(docker.files(entries, loaded))
+    config = yaml.safe_load(out.files["prometheus/prometheus.yml"])
+    jobs = config.get("scrape_configs") or []
+    out.files["prometheus/scrape-configs.yaml"] = _dump(jobs)
+    rules = {k: v for k, v in out.files.items() if k.startswith("prometheus/rules/")}
+    out.checks.append(validate.check_prometheus_config(out.files["prometheus/prometheus.yml"], rules))
+    out.checks.append(validate.check_rules(rules))
+    out.checks.append(validate.check_grafana_provisioning(out.files))
+    out.checks.append(validate.check_dashboards(out.files))
+    out.policies = policy.check(entries, out.stack, root)
     return out
 
 

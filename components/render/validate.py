@@ -236,6 +236,82 @@ def check_scrape_configs(jobs: list[dict[str, Any]], scrape_interval: str = "30s
     return CheckResult(name, True, f"{len(jobs)} scrape jobs accepted")
 
 
+def check_prometheus_config(text: str, rule_files: dict[str, str]) -> CheckResult:
+    """``promtool check config`` on a whole ``prometheus.yml`` (docker stacks), rule files included.
+
+    Paths inside the container (rule files, credential files) are pointed at copies in a
+    temporary directory: the rendered rule files, and placeholders for credentials.
+    """
+    tool = promtool()
+    name = "promtool check config"
+    if tool is None:
+        return CheckResult(name, True, "promtool is not on PATH: prometheus.yml was NOT checked", skipped=True)
+    config = yaml.safe_load(text)
+    with tempfile.TemporaryDirectory(prefix="infermon-promtool-") as tmp:
+        by_name = {Path(rel).name: body for rel, body in rule_files.items()}
+        local_rules = []
+        for path in config.get("rule_files") or []:
+            local = Path(tmp) / "rules" / Path(path).name
+            local.parent.mkdir(parents=True, exist_ok=True)
+            if Path(path).name not in by_name:
+                return CheckResult(name, False, "prometheus.yml names a rule file the render has no content for", [path])
+            local.write_text(by_name[Path(path).name])
+            local_rules.append(str(local))
+        config["rule_files"] = local_rules
+        for job in config.get("scrape_configs") or []:
+            auth = job.get("authorization") or {}
+            if auth.get("credentials_file"):
+                local = Path(tmp) / "secrets" / Path(auth["credentials_file"]).name
+                local.parent.mkdir(parents=True, exist_ok=True)
+                local.write_text("placeholder\n")
+                auth["credentials_file"] = str(local)
+        path = Path(tmp) / "prometheus.yml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        proc = subprocess.run([tool, "check", "config", str(path)], capture_output=True, text=True, timeout=120)
+    output = (proc.stdout + proc.stderr).strip().replace(tmp, "<tmp>")
+    jobs = len(config.get("scrape_configs") or [])
+    if proc.returncode != 0 or "FAILED" in output:
+        return CheckResult(name, False, f"prometheus.yml rejected ({jobs} scrape jobs, {len(local_rules)} rule files)", [output])
+    return CheckResult(name, True, f"prometheus.yml accepted: {jobs} scrape jobs, {len(local_rules)} rule files")
+
+
+_PROVISIONING_SCHEMAS = {
+    "grafana/provisioning/datasources/infermon.yaml": {
+        "type": "object", "required": ["apiVersion", "datasources"],
+        "properties": {"apiVersion": {"const": 1}, "datasources": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["name", "uid", "type", "url", "access"],
+            "properties": {"type": {"const": "prometheus"}, "access": {"enum": ["proxy", "direct"]},
+                           "url": {"type": "string", "pattern": "^https?://"}}}}},
+    },
+    "grafana/provisioning/dashboards/infermon.yaml": {
+        "type": "object", "required": ["apiVersion", "providers"],
+        "properties": {"apiVersion": {"const": 1}, "providers": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["name", "type", "options"],
+            "properties": {"type": {"const": "file"}, "options": {
+                "type": "object", "required": ["path", "foldersFromFilesStructure"],
+                "properties": {"foldersFromFilesStructure": {"const": True}}}}}}},
+    },
+}
+"""The fields of Grafana's provisioning files infermon relies on (Grafana docs, administration/provisioning)."""
+
+
+def check_grafana_provisioning(files: dict[str, str]) -> CheckResult:
+    """Provisioning files have Grafana's shape, and every dashboard sits in a folder directory."""
+    errors: list[str] = []
+    present = [rel for rel in _PROVISIONING_SCHEMAS if rel in files]
+    if not present:
+        return CheckResult("grafana provisioning", True, "not used")
+    for rel, schema in _PROVISIONING_SCHEMAS.items():
+        if rel not in files:
+            errors.append(f"{rel}: missing")
+            continue
+        doc = yaml.safe_load(files[rel])
+        errors += [f"{rel}: {'.'.join(str(p) for p in e.path)}: {e.message}" for e in jsonschema.Draft7Validator(schema).iter_errors(doc)]
+    dashboards = [rel for rel in files if rel.startswith("grafana/") and rel.endswith(".json")]
+    errors += [f"{rel}: not inside a folder directory" for rel in dashboards if rel.count("/") != 2]
+    return CheckResult("grafana provisioning", not errors, f"data source and dashboard provider; {len(dashboards)} dashboards in folder directories", errors)
+
+
 def check_rules(files: dict[str, str]) -> CheckResult:
     """``promtool check rules`` on every rendered rule file."""
     tool = promtool()
@@ -272,7 +348,7 @@ def check_dashboards(files: dict[str, str]) -> CheckResult:
     errors: list[str] = []
     count = queries = 0
     for rel, text in sorted(files.items()):
-        if not rel.startswith("grafana/"):
+        if not (rel.startswith("grafana/") and rel.endswith(".json")):
             continue
         count += 1
         d = json.loads(text)

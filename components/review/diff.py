@@ -93,7 +93,7 @@ def resource_changes(base: dict[str, str], head: dict[str, str]) -> tuple[list, 
 
 
 def _dashboards(files: dict[str, str]) -> dict[str, dict]:
-    return {json.loads(t)["uid"]: json.loads(t) for rel, t in files.items() if rel.startswith("grafana/")}
+    return {json.loads(t)["uid"]: json.loads(t) for rel, t in files.items() if rel.startswith("grafana/") and rel.endswith(".json")}
 
 
 def _panels(d: dict) -> dict[str, list[str]]:

@@ -115,31 +115,77 @@ def _sims_for(plan: Plan, service: str, kind: str, prefix: str = "", tls: bool =
     return [plan.sim(service, kind, prefix=prefix, tls=tls)]
 
 
-def build_plan(rendered: render.Rendered, tmp: Path, token: str) -> Plan:
+def _static_job(plan: Plan, job: dict[str, Any], tmp: Path, token: str, prefixes: dict[str, str]) -> dict[str, Any]:
+    """An inference or endpoint job with its targets replaced by simulators."""
+    job = json.loads(json.dumps(job))
+    labels = job["static_configs"][0]["labels"]
+    service = labels["service"]
+    if labels.get("endpoint_kind") == "databricks":
+        job["static_configs"] = [{"targets": [plan.sim(service, "databricks", tls=True, token=token)], "labels": labels}]
+        token_file = tmp / "secrets" / Path(job["authorization"]["credentials_file"]).name
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        token_file.write_text(token)
+        job["authorization"]["credentials_file"] = str(token_file)
+        job["tls_config"] = {"insecure_skip_verify": True}
+    else:
+        kind = labels.get("inference_kind", "triton")
+        tls = job.get("scheme") == "https"
+        job["static_configs"] = [{"targets": _sims_for(plan, service, kind, prefixes.get(service, ""), tls), "labels": labels}]
+        if tls:
+            job["tls_config"] = {"insecure_skip_verify": True}
+    job["scrape_interval"] = INTERVAL
+    job["scrape_timeout"] = INTERVAL
+    return job
+
+
+DOCKER_CONTAINERS = ("triton", "vllm", "prometheus")
+"""Container names the cAdvisor simulator of a Docker host reports."""
+
+
+def docker_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int) -> Plan:
+    """The rendered prometheus.yml, its targets replaced by simulators.
+
+    cAdvisor simulators expose Docker's labels (container ``name``, ``image``, ``id``; no
+    namespace or pod) and DCGM simulators no pod mapping, as on a Docker host. The self-scrape
+    job points at the Prometheus under test; the Alertmanager job and ``alerting`` are dropped
+    (verify checks alerts in Prometheus itself).
+    """
     cfg = rendered.loaded.config
+    plan = Plan()
+    prefixes = {s.name: s.metric_prefix or "" for s in cfg.inference}
+    for job in yaml.safe_load(rendered.files["prometheus/prometheus.yml"])["scrape_configs"]:
+        name = job["job_name"]
+        if name == "alertmanager":
+            continue
+        if name == "prometheus":
+            job = dict(job, static_configs=[dict(job["static_configs"][0], targets=[f"127.0.0.1:{prom_port}"])])
+        elif name == "cadvisor" or name.startswith("dcgm/"):
+            job = json.loads(json.dumps(job))
+            for sc in job["static_configs"]:
+                host = sc["labels"]["host"]
+                if name == "cadvisor":
+                    sc["targets"] = [plan.sim(f"cadvisor-{host}-{c}", "docker-containers", labels={"name": c, "id": f"/docker/{c}"})
+                                     for c in DOCKER_CONTAINERS]
+                else:
+                    sc["targets"] = [plan.sim(name, "dcgm", without=["pod", "namespace", "container"])]
+        else:
+            plan.jobs.append(_static_job(plan, job, tmp, token, prefixes))
+            continue
+        job["scrape_interval"] = INTERVAL
+        job["scrape_timeout"] = INTERVAL
+        plan.jobs.append(job)
+    return plan
+
+
+def build_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int = 0) -> Plan:
+    cfg = rendered.loaded.config
+    if cfg.cluster.platform == "docker":
+        return docker_plan(rendered, tmp, token, prom_port)
     plan = Plan()
     prefixes = {s.name: s.metric_prefix or "" for s in cfg.inference}
     kinds = {s.name: s.kind for s in cfg.inference}
     for job in render.scrape_jobs(rendered.run):
-        job = json.loads(json.dumps(job))
-        labels = job["static_configs"][0]["labels"]
-        service = labels["service"]
-        if labels.get("endpoint_kind") == "databricks":
-            job["static_configs"] = [{"targets": [plan.sim(service, "databricks", tls=True, token=token)], "labels": labels}]
-            token_file = tmp / "secrets" / Path(job["authorization"]["credentials_file"]).name
-            token_file.parent.mkdir(parents=True, exist_ok=True)
-            token_file.write_text(token)
-            job["authorization"]["credentials_file"] = str(token_file)
-            job["tls_config"] = {"insecure_skip_verify": True}
-        else:
-            kind = labels.get("inference_kind", "triton")
-            tls = job.get("scheme") == "https"
-            job["static_configs"] = [{"targets": _sims_for(plan, service, kind, prefixes.get(service, ""), tls), "labels": labels}]
-            if tls:
-                job["tls_config"] = {"insecure_skip_verify": True}
-        job["scrape_interval"] = INTERVAL
-        job["scrape_timeout"] = INTERVAL
-        plan.jobs.append(job)
+        plan.jobs.append(_static_job(plan, job, tmp, token, prefixes))
 
     for rel, text in sorted(rendered.files.items()):
         if not rel.startswith("kubernetes/"):
@@ -278,7 +324,8 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         token = "sim-" + tmp.name[-8:]
-        plan = build_plan(rendered, tmp, token)
+        port = free_port()
+        plan = build_plan(rendered, tmp, token, port)
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
                         "-keyout", str(tmp / "key.pem"), "-out", str(tmp / "cert.pem")], check=True, capture_output=True)
         (tmp / "plan.json").write_text(json.dumps({"targets": plan.targets, "duration": budget + 60,
@@ -292,7 +339,6 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
 
         config = prometheus_config(plan, shortened_rules(rendered, tmp))
         (tmp / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-        port = free_port()
         binary = shutil.which("prometheus")
         if binary is None:
             raise RuntimeError("the prometheus binary is not on PATH (Debian package 'prometheus')")
@@ -319,7 +365,7 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
 
         empty, panels = [], 0
         for rel, text in sorted(rendered.files.items()):
-            if rel.startswith("grafana/"):
+            if rel.startswith("grafana/") and rel.endswith(".json"):
                 d = json.loads(text)
                 for p in d["panels"]:
                     if p.get("type") == "row":

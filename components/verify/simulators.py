@@ -100,6 +100,8 @@ class Target:
     token: str = ""
     labels: dict[str, str] = field(default_factory=dict)
     """Fixed label values (namespace/pod of the workload for cAdvisor, …)."""
+    without: list[str] = field(default_factory=list)
+    """Catalogued labels this target does not put on its series (DCGM on Docker: no pod mapping)."""
     state: State = field(default_factory=State)
     acc: dict = field(default_factory=dict, repr=False)
     last: float = 0.0
@@ -150,6 +152,18 @@ EXTRA: dict[str, tuple[Metric, ...]] = {
     "mlserver": PYTHON,
     "arks-gateway": GO,
     "dcgm": GO,
+    "docker-containers": (
+        _m("container_memory_rss", "gauge", labels=("name", "image", "id")),
+        _m("container_memory_cache", "gauge", labels=("name", "image", "id")),
+        _m("container_memory_usage_bytes", "gauge", labels=("name", "image", "id")),
+        _m("container_fs_reads_bytes_total", "counter", labels=("name", "image", "id", "device")),
+        _m("container_fs_writes_bytes_total", "counter", labels=("name", "image", "id", "device")),
+        _m("container_spec_cpu_shares", "gauge", labels=("name", "image", "id")),
+        _m("container_last_seen", "gauge", labels=("name", "image", "id")),
+        _m("container_tasks_state", "gauge", labels=("name", "image", "id", "state")),
+        _m("container_threads", "gauge", labels=("name", "image", "id")),
+        _m("machine_cpu_cores", "gauge"), _m("machine_memory_bytes", "gauge"),
+    ),
     "containers": (
         _m("container_memory_rss", "gauge", labels=("namespace", "pod", "container")),
         _m("container_memory_cache", "gauge", labels=("namespace", "pod", "container")),
@@ -199,6 +213,8 @@ LABEL_VALUES = {
 def _label_sets(m: Metric, target: Target) -> list[dict[str, str]]:
     sets: list[dict[str, str]] = [{}]
     for label in m.labels:
+        if label in target.without:
+            continue
         if label == "path":
             values = ["/v2/models/{model_name}/infer", "/v2/health/ready"]
         elif label in target.labels:
@@ -270,7 +286,7 @@ def _gauge(m: Metric, st: State, labels: dict[str, str], target: Target) -> floa
         "gpu_usage_percentage": 70, "gpu_mem_usage_percentage": 60, "provisioned_concurrent_requests_total": 4,
         "nv_gpu_utilization": 0.6, "nv_gpu_memory_total_bytes": 80e9, "nv_gpu_memory_used_bytes": 30e9, "nv_gpu_power_usage": 420,
         "nv_gpu_power_limit": 700, "nv_cpu_utilization": 0.3, "nv_cpu_memory_total_bytes": 512e9, "nv_cpu_memory_used_bytes": 64e9,
-        "container_memory_working_set_bytes": 6e9, "kube_pod_container_resource_limits": 16e9,
+        "container_memory_working_set_bytes": 6e9, "kube_pod_container_resource_limits": 16e9, "container_spec_memory_limit_bytes": 16e9,
         "kube_pod_container_status_last_terminated_reason": 0,
     }
     for key, value in table.items():

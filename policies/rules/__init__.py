@@ -4,6 +4,7 @@ from . import (
     alertmanager_receiver,
     dashboards_uid_folder,
     datadog_monitor_hygiene,
+    docker_exposure,
     gpu_exporter_scheduling,
     grafana_secure,
     monitors_selected,
@@ -25,6 +26,7 @@ RULES: tuple[Rule, ...] = (
     remote_write_tls.RULE,
     datadog_monitor_hygiene.RULE,
     dashboards_uid_folder.RULE,
+    docker_exposure.RULE,
 )
 
 

@@ -28,6 +28,11 @@ def validate(r: Resource, config) -> list[str]:
     if r.type.startswith(EXEMPT_TYPES) or r.type.startswith("pulumi:providers:"):
         return []
     out = []
+    if r.type == "docker:index/container:Container":
+        for i, env in enumerate(r.props.get("envs") or []):
+            name, _, value = env.partition("=")
+            if value and value != "[secret]" and SECRET_KEY.search(name.replace("__", "_")) and not name.endswith("_FILE"):
+                out.append(f"envs[{i}] sets {name} as a plain environment value; upload it as a file and pass the file's path")
     for path, value in walk_strings(r.props):
         if value in ALLOWED_VALUES or "sha256" in path:
             continue

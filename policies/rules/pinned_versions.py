@@ -20,6 +20,8 @@ def validate(r: Resource, config) -> list[str]:
         version = r.props.get("version") or ""
         if not SEMVER.match(version):
             out.append(f"chart {r.props.get('chart')!r} is not pinned to an exact version (version={version!r})")
+    if r.type == "docker:index/remoteImage:RemoteImage" and not _image_pinned(r.props.get("name") or ""):
+        out.append(f"Docker image {r.props.get('name')!r} is not pinned to a tag or digest")
     spec = pod_spec(r)
     if spec is not None:
         for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):

@@ -1,0 +1,1 @@
+"""Docker hosts (``cluster.platform: docker``): the same observability without Kubernetes."""
