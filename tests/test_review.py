@@ -92,3 +92,25 @@ def test_introduced_policy_violation_and_no_secret(clean):
     out = diff("HEAD", "t", clean)
     assert "introduced: `remote-write-tls`" in out
     assert "offline-placeholder" not in out and "v1:x" not in out
+
+
+DOCKER = {
+    "cluster": {"name": "h1", "platform": "docker"},
+    "docker": {"hosts": [{"name": "h1", "gpuPool": "l4"}]},
+    "gpuPools": [{"name": "l4"}],
+    "inference": [{"name": "triton", "kind": "triton", "staticTargets": ["host.docker.internal:8002"]}],
+}
+
+
+def test_docker_config_change_shows_the_file_diff(clean):
+    (clean / "stacks" / "Pulumi.d.yaml").write_text(yaml.safe_dump({"config": {f"infermon:{k}": v for k, v in DOCKER.items()}}))
+    git(clean, "-c", "user.email=t@t", "-c", "user.name=t", "add", "-A")
+    git(clean, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "docker stack")
+    try:
+        cfg = dict(DOCKER, prometheus={"scrapeInterval": "15s"})
+        (clean / "stacks" / "Pulumi.d.yaml").write_text(yaml.safe_dump({"config": {f"infermon:{k}": v for k, v in cfg.items()}}))
+        out = diff("HEAD", "d", clean)
+        assert "| ~ | `docker:index/container:Container` | `d-h1-prometheus` |" in out
+        assert "- `prometheus/prometheus.yml`:" in out and "-  scrape_interval: 30s\n+  scrape_interval: 15s" in out
+    finally:
+        git(clean, "reset", "-q", "--hard", "HEAD~1")

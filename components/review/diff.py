@@ -205,6 +205,44 @@ def policy_changes(base: dict[str, str], head: dict[str, str], stack: str, root:
     return lines
 
 
+MAX_FILE_LINES = 40
+RESOURCE_DIRS = ("containers", "networks", "volumes")
+
+
+def _config_files(files: dict[str, str]) -> dict[str, str]:
+    """Configuration files a docker stack uploads into its containers (rules and dashboards have
+    their own sections; the resources their own table)."""
+    out = {}
+    for rel, text in files.items():
+        parts = rel.split("/")
+        if rel in ("prometheus/prometheus.yml", "alertmanager/alertmanager.yml") or rel.startswith("grafana/provisioning/"):
+            out[rel] = text
+        elif parts[0] == "docker" and len(parts) > 3 and parts[2] not in RESOURCE_DIRS:
+            out[rel] = text
+    return out
+
+
+def file_changes(base: dict[str, str], head: dict[str, str]) -> list[str]:
+    """A unified diff per changed configuration file (rendered files never hold a secret)."""
+    import difflib
+
+    b, h = _config_files(base), _config_files(head)
+    lines: list[str] = []
+    for rel in sorted(set(b) | set(h)):
+        if b.get(rel) == h.get(rel):
+            continue
+        if rel not in b:
+            lines.append(f"- `{rel}`: **new file**")
+            continue
+        if rel not in h:
+            lines.append(f"- `{rel}`: **removed**")
+            continue
+        udiff = list(difflib.unified_diff(b[rel].splitlines(), h[rel].splitlines(), "base", "head", n=2, lineterm=""))[2:]
+        shown = udiff[:MAX_FILE_LINES] + ([f"… {len(udiff) - MAX_FILE_LINES} more lines"] if len(udiff) > MAX_FILE_LINES else [])
+        lines += [f"- `{rel}`:", "", "```diff", *shown, "```", ""]
+    return lines
+
+
 # --- markdown ------------------------------------------------------------------------------------
 
 
@@ -219,6 +257,7 @@ def stack_markdown(stack: str, base: Optional[dict[str, str]], head: dict[str, s
         ("Alert thresholds and rules", alert_changes(base, head)),
         ("Datadog monitors", monitor_changes(base, head)),
         ("Scrape targets", target_changes(base, head)),
+        ("Configuration files", file_changes(base, head) if base else []),
         ("Policy violations", policy_changes(base, head, stack, root)),
     ]
     if not (added or removed or changed) and not any(s for _, s in sections):
