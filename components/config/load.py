@@ -322,7 +322,7 @@ def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
     for i, pool in enumerate(cfg.gpu_pools):
         p = f"gpuPools[{i}]"
         if docker:
-            pass  # checked by _docker_issues
+            pass  # mode, selector and tolerations: checked by _docker_issues
         elif pool.mode == "gpu-operator":
             for name in EXPORTER_ONLY:
                 if name in pool.model_fields_set:
@@ -438,13 +438,7 @@ def _docker_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
                 add(f"{p}.{alias(m.GpuPool, name)}", "is a Kubernetes setting; on docker a pool's hosts are the docker.hosts naming it in gpuPool")
         if pool.name not in used:
             add(f"{p}.name", f"pool '{pool.name}' is on no Docker host: set gpuPool: {pool.name} on the hosts that have these GPUs")
-        for j, name in enumerate(pool.extra_counters):
-            if name not in dcgm_fields.KNOWN:
-                close = difflib.get_close_matches(name, list(dcgm_fields.KNOWN), n=1, cutoff=0.7)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                add(f"{p}.extraCounters[{j}]", f"'{name}' is not a DCGM field the exporter knows{hint}")
-            elif name.startswith("DCGM_FI_PROF_") and not pool.profiling:
-                add(f"{p}.extraCounters[{j}]", f"'{name}' is a profiling field: set profiling: true on this pool")
+        # extraCounters are checked with every platform's pools in _semantic_issues
 
     for i, s in enumerate(cfg.inference):
         p = f"inference[{i}]"
