@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make preview   set up .venv, render + validate + summarise the `dev` stack offline
-#   make test      set up .venv (and promtool when possible), run every test
+#   make test      set up .venv and the pinned Prometheus/Alertmanager tools, run every test
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.infermon-installed
 STACK  ?= dev
 OUT    ?= out
 
-.PHONY: setup preview render test promtool docs bench bench-series lock clean check diff verify
+.PHONY: setup setup-tools preview render test docs bench bench-series lock clean check diff verify
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,19 +18,20 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
-promtool:
-	@sh scripts/ensure-promtool.sh
+# prometheus, promtool, alertmanager, amtool at the versions the pinned chart deploys, in .tools/bin
+setup-tools:
+	@sh scripts/ensure-prom-tools.sh
 
-preview: setup promtool
+preview: setup setup-tools
 	$(VENV)/bin/infermon render --stack $(STACK)
 
 render: setup
 	$(VENV)/bin/infermon render --stack $(STACK) --out $(OUT)/$(STACK)
 
-test: setup promtool
+test: setup setup-tools
 	$(PY) -m pytest -q
 
-check: setup promtool
+check: setup setup-tools
 	$(VENV)/bin/infermon check --stack all
 
 BASE ?= origin/main
@@ -43,10 +44,10 @@ docs: setup
 bench: setup
 	$(PY) benchmarks/render_scale.py
 
-bench-series: setup promtool
+bench-series: setup setup-tools
 	$(PY) benchmarks/series_budget.py
 
-verify: setup promtool
+verify: setup setup-tools
 	$(VENV)/bin/infermon verify --stack $(STACK)
 
 lock: setup
@@ -54,4 +55,4 @@ lock: setup
 	$(PY) -m pip freeze --all --exclude-editable | grep -v '^pip==' | sed '1i # Exact pins of everything infermon installs; regenerate with `make lock`.' > requirements.txt
 
 clean:
-	rm -rf $(OUT) .pytest_cache
+	rm -rf $(OUT) .pytest_cache .tools

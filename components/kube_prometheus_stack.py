@@ -65,6 +65,12 @@ def remote_write_keys(rw: m.RemoteWrite) -> dict[str, str]:
     return keys
 
 
+def equality_matcher(name: str, value: str) -> str:
+    """``name="value"`` in Alertmanager's matcher syntax, the value quoted with its escapes."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'{name}="{escaped}"'
+
+
 def alertmanager_config(am: m.Alertmanager) -> dict[str, Any]:
     """Alertmanager configuration with file references only (the files come from a Secret)."""
     receivers: list[dict[str, Any]] = []
@@ -79,7 +85,7 @@ def alertmanager_config(am: m.Alertmanager) -> dict[str, Any]:
         receivers.append({"name": "null"})
     routes = []
     for route in am.routes:
-        entry = {"receiver": route.receiver, "matchers": [f'{k}="{v}"' for k, v in sorted(route.matchers.items())]}
+        entry = {"receiver": route.receiver, "matchers": [equality_matcher(k, v) for k, v in sorted(route.matchers.items())]}
         if route.continue_:
             entry["continue"] = True
         routes.append(entry)
@@ -102,6 +108,45 @@ def alertmanager_config(am: m.Alertmanager) -> dict[str, Any]:
             }
         ],
     }
+
+
+CHART_ALERTMANAGER_CONFIG: dict[str, Any] = {
+    "global": {"resolve_timeout": "5m"},
+    "inhibit_rules": [
+        {"source_matchers": ["severity = critical"], "target_matchers": ["severity =~ warning|info"], "equal": ["namespace", "alertname"]},
+        {"source_matchers": ["severity = warning"], "target_matchers": ["severity = info"], "equal": ["namespace", "alertname"]},
+        {"source_matchers": ["alertname = InfoInhibitor"], "target_matchers": ["severity = info"], "equal": ["namespace"]},
+        {"target_matchers": ["alertname = InfoInhibitor"]},
+    ],
+    "route": {"group_by": ["namespace"], "group_wait": "30s", "group_interval": "5m", "repeat_interval": "12h",
+              "receiver": "null", "routes": [{"receiver": "null", "matchers": ['alertname = "Watchdog"']}]},
+    "receivers": [{"name": "null"}],
+    "templates": ["/etc/alertmanager/config/*.tmpl"],
+}
+"""``alertmanager.config`` in the chart's own values (kube-prometheus-stack 88.5.3), which Helm
+merges with ours before the chart writes it into the Alertmanager Secret."""
+
+
+def helm_coalesce(defaults: Any, override: Any) -> Any:
+    """Helm's merge of user values over a chart's: maps merge key by key, anything else
+    (lists included) is replaced, and a null removes the chart's key."""
+    if not (isinstance(defaults, dict) and isinstance(override, dict)):
+        return override
+    merged = dict(defaults)
+    for key, value in override.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = helm_coalesce(defaults.get(key), value)
+    return merged
+
+
+def delivered_alertmanager_config(values: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``alertmanager.yaml`` the chart delivers for these release values (None: no Alertmanager)."""
+    am = values.get("alertmanager") or {}
+    if not am.get("enabled", True):
+        return None
+    return helm_coalesce(CHART_ALERTMANAGER_CONFIG, am.get("config") or {})
 
 
 def values(args: KubePrometheusStackArgs) -> dict[str, Any]:

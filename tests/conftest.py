@@ -9,9 +9,22 @@ from typing import Any
 import pytest
 import yaml
 
+from components import tools
 from components.render import render
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def requires(tool: str) -> pytest.MarkDecorator:
+    """Skip where ``tool`` (prometheus, promtool, alertmanager, amtool) is missing altogether."""
+    return pytest.mark.skipif(tools.find(tool).path is None, reason=f"{tool} not found (`make setup-tools` builds it)")
+
+
+def tool(name: str) -> str:
+    """Path of the binary the project proves with (the pinned build, else PATH)."""
+    path = tools.find(name).path
+    assert path, f"{name} not found"
+    return path
 
 
 @functools.lru_cache(maxsize=None)

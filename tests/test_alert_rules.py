@@ -7,18 +7,19 @@ realistic rates (requests per minute, histogram buckets, per-minute Databricks g
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
+from conftest import requires, tool
+
 from components.alerts.rules import rule_files
 from components.alerts.specs import ALL_NAMES
 from components.config import parse
 
-pytestmark = pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed (Debian package 'prometheus')")
+pytestmark = requires("promtool")
 
 STACK = {
     "cluster": {"name": "c1"},
@@ -182,7 +183,7 @@ def _run(rules_dir: Path, alert: str, tmp_path: Path) -> subprocess.CompletedPro
     files = sorted(str(p) for p in rules_dir.glob("*.yaml"))
     test_file = tmp_path / f"{alert}.test.yaml"
     test_file.write_text(yaml.safe_dump({"rule_files": files, "evaluation_interval": "1m", "tests": tests}, sort_keys=False))
-    return subprocess.run(["promtool", "test", "rules", str(test_file)], capture_output=True, text=True, timeout=120)
+    return subprocess.run([tool("promtool"), "test", "rules", str(test_file)], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize("alert", ALL_NAMES)
@@ -207,7 +208,7 @@ def test_the_harness_can_fail(rules_dir, tmp_path):
 
 
 def test_promtool_check_rules_accepts_every_file(rules_dir):
-    proc = subprocess.run(["promtool", "check", "rules", *sorted(str(p) for p in rules_dir.glob("*.yaml"))], capture_output=True, text=True)
+    proc = subprocess.run([tool("promtool"), "check", "rules", *sorted(str(p) for p in rules_dir.glob("*.yaml"))], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -228,5 +229,5 @@ def test_success_ratio_is_zero_when_only_failures_exist(rules_dir, tmp_path):
 
 
 def test_promtool_lint_finds_no_duplicate_rules(rules_dir):
-    proc = subprocess.run(["promtool", "check", "rules", *sorted(str(p) for p in rules_dir.glob("*.yaml"))], capture_output=True, text=True)
+    proc = subprocess.run([tool("promtool"), "check", "rules", *sorted(str(p) for p in rules_dir.glob("*.yaml"))], capture_output=True, text=True)
     assert "FAILED" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr

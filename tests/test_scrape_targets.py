@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 import yaml
-from conftest import MINIMAL, helm_values, obj, render_config
+from conftest import MINIMAL, helm_values, obj, render_config, requires
 
 from components.render import validate
 
@@ -59,7 +58,7 @@ def test_no_credentials_secret_without_tokens(dev):
     assert "secrets" not in helm_values(dev)["prometheus"]["prometheusSpec"]
 
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed (Debian package 'prometheus')")
+@requires("promtool")
 def test_promtool_accepts_rendered_jobs_and_rejects_a_broken_one(prod):
     good = jobs(prod)
     assert validate.check_scrape_configs(good).ok

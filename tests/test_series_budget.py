@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 import yaml
-from conftest import MINIMAL, obj, render_config
+from conftest import MINIMAL, obj, render_config, requires
 
 from components.series_budget import used_series
 
@@ -59,7 +58,7 @@ def test_latency_slo_series_are_kept():
     assert {"vllm:e2e_request_latency_seconds_bucket", "vllm:e2e_request_latency_seconds_count"} <= used_series("vllm")
 
 
-@pytest.mark.skipif(shutil.which("prometheus") is None, reason="prometheus not installed")
+@requires("prometheus")
 def test_every_panel_and_alert_still_answers_with_keep_used(tmp_path):
     from components.verify.run import verify
     from conftest import write_stack

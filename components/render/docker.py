@@ -28,6 +28,9 @@ def _dump(obj: Any) -> str:
     return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, width=120)
 
 
+ALERTMANAGER_FILE = "alertmanager/alertmanager.yml"
+
+
 def render_path(host: str, role: str, file: str) -> str:
     """Where an uploaded file is written in the render (shared paths with the Kubernetes render)."""
     if file == c.PROMETHEUS_CONFIG:
@@ -35,7 +38,7 @@ def render_path(host: str, role: str, file: str) -> str:
     if file.startswith(c.PROMETHEUS_RULES_DIR + "/"):
         return "prometheus/rules/" + file.rsplit("/", 1)[-1]
     if file == c.ALERTMANAGER_CONFIG:
-        return "alertmanager/alertmanager.yml"
+        return ALERTMANAGER_FILE
     if file.startswith(PROVISIONING + "/"):
         return "grafana/provisioning/" + file[len(PROVISIONING) + 1:]
     if file.startswith(c.DEFAULTS["dashboards_dir"] + "/"):

@@ -17,6 +17,7 @@ from typing import Any, Optional
 import yaml
 
 from .. import naming
+from ..kube_prometheus_stack import delivered_alertmanager_config
 from ..config import LoadedConfig, parse
 from . import engine, stackfile, validate
 
@@ -100,9 +101,14 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     objs = kubernetes_objects(entries)
     for obj in objs:
         out.files[_object_path(obj)] = _dump(obj)
+    alertmanager = None
     for e in entries:
         if e["type"] == HELM_RELEASE:
             out.files[f"helm/{e['inputs']['name']}.values.yaml"] = _dump(e["inputs"].get("values", {}))
+            if e["inputs"].get("chart") == "kube-prometheus-stack":
+                alertmanager = delivered_alertmanager_config(e["inputs"].get("values", {}))
+    if alertmanager is not None:
+        out.files["alertmanager/alertmanager.yaml"] = _dump(alertmanager)
 
     for o in objs:
         if o["kind"] == "PrometheusRule":
@@ -122,6 +128,7 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     out.checks.append(validate.check_custom_resources(custom))
     out.checks.append(validate.check_scrape_configs(jobs, loaded.config.prometheus.scrape_interval))
     out.checks.append(validate.check_rules({k: v for k, v in out.files.items() if k.startswith("prometheus/rules/")}))
+    out.checks.append(validate.check_alertmanager_config(out.files.get("alertmanager/alertmanager.yaml")))
     out.checks.append(validate.check_dashboards(out.files))
     out.checks.append(validate.check_datadog(out.files))
     from . import policy
@@ -141,6 +148,7 @@ def _build_docker(out: Rendered, entries: list[dict[str, Any]], root: Optional[P
     rules = {k: v for k, v in out.files.items() if k.startswith("prometheus/rules/")}
     out.checks.append(validate.check_prometheus_config(out.files["prometheus/prometheus.yml"], rules))
     out.checks.append(validate.check_rules(rules))
+    out.checks.append(validate.check_alertmanager_config(out.files.get(docker.ALERTMANAGER_FILE)))
     out.checks.append(validate.check_grafana_provisioning(out.files))
     out.checks.append(validate.check_dashboards(out.files))
     out.policies = policy.check(entries, out.stack, root)

@@ -4,7 +4,8 @@
   (kubernetes-validate, strict: unknown fields are errors).
 - Prometheus Operator custom resources: a structural schema of what infermon sets
   (apiVersion, kind, metadata, and every spec field it uses, with their types).
-- Scrape configs: ``promtool check config`` when promtool is on PATH.
+- Scrape configs and rules: ``promtool check config`` / ``check rules``; the Alertmanager
+  configuration: ``amtool check-config``; at the versions the chart deploys (``components.tools``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
-from .. import naming
+from .. import naming, tools
 
 
 @dataclass
@@ -200,7 +201,16 @@ def check_custom_resources(objects: list[dict[str, Any]]) -> CheckResult:
 
 
 def promtool() -> str | None:
-    return shutil.which("promtool")
+    return tools.find("promtool").path
+
+
+def _not_checked(name: str, what: str, tool: str) -> CheckResult:
+    return CheckResult(name, True, f"{tool} not found: {what} NOT checked (run `make setup-tools`)", skipped=True)
+
+
+def _on(tool: str) -> str:
+    """`` (promtool 3.14.0)`` for a check's summary: the version that did the proving."""
+    return f" ({tools.find(tool).describe()})"
 
 
 def check_scrape_configs(jobs: list[dict[str, Any]], scrape_interval: str = "30s") -> CheckResult:
@@ -212,8 +222,7 @@ def check_scrape_configs(jobs: list[dict[str, Any]], scrape_interval: str = "30s
     tool = promtool()
     name = "promtool check config"
     if tool is None:
-        return CheckResult(name, True, "promtool is not on PATH: scrape configs were NOT checked "
-                           "(install Debian's 'prometheus' package, or run `make test` as root)", skipped=True)
+        return _not_checked(name, "scrape configs were", "promtool")
     if not jobs:
         return CheckResult(name, True, "no additional scrape jobs to check")
     with tempfile.TemporaryDirectory(prefix="infermon-promtool-") as tmp:
@@ -232,8 +241,8 @@ def check_scrape_configs(jobs: list[dict[str, Any]], scrape_interval: str = "30s
         proc = subprocess.run([tool, "check", "config", str(path)], capture_output=True, text=True, timeout=60)
     output = (proc.stdout + proc.stderr).strip().replace(tmp, "<tmp>")
     if proc.returncode != 0:
-        return CheckResult(name, False, f"{len(jobs)} scrape jobs rejected", [output])
-    return CheckResult(name, True, f"{len(jobs)} scrape jobs accepted")
+        return CheckResult(name, False, f"{len(jobs)} scrape jobs rejected{_on('promtool')}", [output])
+    return CheckResult(name, True, f"{len(jobs)} scrape jobs accepted{_on('promtool')}")
 
 
 def check_prometheus_config(text: str, rule_files: dict[str, str]) -> CheckResult:
@@ -245,7 +254,7 @@ def check_prometheus_config(text: str, rule_files: dict[str, str]) -> CheckResul
     tool = promtool()
     name = "promtool check config"
     if tool is None:
-        return CheckResult(name, True, "promtool is not on PATH: prometheus.yml was NOT checked", skipped=True)
+        return _not_checked(name, "prometheus.yml was", "promtool")
     config = yaml.safe_load(text)
     with tempfile.TemporaryDirectory(prefix="infermon-promtool-") as tmp:
         by_name = {Path(rel).name: body for rel, body in rule_files.items()}
@@ -271,8 +280,8 @@ def check_prometheus_config(text: str, rule_files: dict[str, str]) -> CheckResul
     output = (proc.stdout + proc.stderr).strip().replace(tmp, "<tmp>")
     jobs = len(config.get("scrape_configs") or [])
     if proc.returncode != 0 or "FAILED" in output:
-        return CheckResult(name, False, f"prometheus.yml rejected ({jobs} scrape jobs, {len(local_rules)} rule files)", [output])
-    return CheckResult(name, True, f"prometheus.yml accepted: {jobs} scrape jobs, {len(local_rules)} rule files")
+        return CheckResult(name, False, f"prometheus.yml rejected ({jobs} scrape jobs, {len(local_rules)} rule files){_on('promtool')}", [output])
+    return CheckResult(name, True, f"prometheus.yml accepted: {jobs} scrape jobs, {len(local_rules)} rule files{_on('promtool')}")
 
 
 _PROVISIONING_SCHEMAS = {
@@ -317,7 +326,7 @@ def check_rules(files: dict[str, str]) -> CheckResult:
     tool = promtool()
     name = "promtool check rules"
     if tool is None:
-        return CheckResult(name, True, "promtool is not on PATH: rule files were NOT checked", skipped=True)
+        return _not_checked(name, "rule files were", "promtool")
     if not files:
         return CheckResult(name, True, "no rule files")
     with tempfile.TemporaryDirectory(prefix="infermon-rules-") as tmp:
@@ -330,8 +339,27 @@ def check_rules(files: dict[str, str]) -> CheckResult:
     output = (proc.stdout + proc.stderr).strip().replace(tmp + "/", "")
     rules = sum(int(n) for n in __import__("re").findall(r"SUCCESS: (\d+) rules found", output))
     if proc.returncode != 0 or "FAILED" in output:  # lint findings (duplicate rules) keep exit code 0
-        return CheckResult(name, False, f"{len(files)} rule files rejected", [output])
-    return CheckResult(name, True, f"{len(files)} rule files, {rules} rules accepted")
+        return CheckResult(name, False, f"{len(files)} rule files rejected{_on('promtool')}", [output])
+    return CheckResult(name, True, f"{len(files)} rule files, {rules} rules accepted{_on('promtool')}")
+
+
+def check_alertmanager_config(text: str | None) -> CheckResult:
+    """``amtool check-config`` on the Alertmanager configuration as Alertmanager will load it."""
+    name = "amtool check-config"
+    if text is None:
+        return CheckResult(name, True, "no Alertmanager in this stack")
+    tool = tools.find("amtool").path
+    if tool is None:
+        return _not_checked(name, "the Alertmanager configuration was", "amtool")
+    with tempfile.TemporaryDirectory(prefix="infermon-amtool-") as tmp:
+        path = Path(tmp) / "alertmanager.yaml"
+        path.write_text(text)
+        proc = subprocess.run([tool, "check-config", str(path)], capture_output=True, text=True, timeout=60)
+    output = (proc.stdout + proc.stderr).strip().replace(tmp + "/", "")
+    if proc.returncode != 0:
+        return CheckResult(name, False, f"Alertmanager configuration rejected{_on('amtool')}", [output])
+    receivers = len((yaml.safe_load(text) or {}).get("receivers") or [])
+    return CheckResult(name, True, f"Alertmanager configuration accepted, {receivers} receivers{_on('amtool')}")
 
 
 # --- dashboards ----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from typing import Any, Callable, Optional
 
 import yaml
 
+from .. import tools
 from ..render import render
 
 INTERVAL = "2s"
@@ -66,13 +67,15 @@ class Report:
     """Series in Prometheus' head block at baseline (``prometheus_tsdb_head_series``)."""
     panels: tuple[int, int] = (0, 0)
     """(panels answering, panels)."""
+    prometheus: str = ""
+    """The Prometheus the stack was proved against, e.g. ``prometheus 3.14.0``."""
 
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.checks)
 
     def to_json(self) -> str:
-        return json.dumps({"stack": self.stack, "ok": self.ok, "head_series": self.head_series, "panels": list(self.panels),
+        return json.dumps({"stack": self.stack, "ok": self.ok, "prometheus": self.prometheus, "head_series": self.head_series, "panels": list(self.panels),
                            "checks": [c.__dict__ for c in self.checks]}, indent=2, sort_keys=True)
 
 
@@ -339,16 +342,18 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
 
         config = prometheus_config(plan, shortened_rules(rendered, tmp))
         (tmp / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-        binary = shutil.which("prometheus")
+        server = tools.find("prometheus")
+        binary = server.path
         if binary is None:
-            raise RuntimeError("the prometheus binary is not on PATH (Debian package 'prometheus')")
+            raise RuntimeError("the prometheus binary was not found (run `make setup-tools`)")
+        report.prometheus = server.describe()
         procs.append(subprocess.Popen([binary, f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'tsdb'}",
                                        f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
                                       stdout=subprocess.DEVNULL, stderr=(tmp / "prometheus.log").open("w")))
         prom = Prom(port)
         if not _wait(lambda: prom.get("/api/v1/status/buildinfo")["status"] == "success", 30):
             raise RuntimeError(f"prometheus did not start: {(tmp / 'prometheus.log').read_text()[-2000:]}")
-        progress(f"verify {stack}: prometheus on 127.0.0.1:{port}, waiting for scrapes")
+        progress(f"verify {stack}: {report.prometheus} on 127.0.0.1:{port}, waiting for scrapes")
 
         jobs = {j["job_name"] for j in plan.jobs}
 
@@ -426,7 +431,7 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
 
 
 def format_report(r: Report) -> str:
-    lines = [f"Verification of stack {r.stack} ({r.head_series} series in the TSDB head):"]
+    lines = [f"Verification of stack {r.stack} on {r.prometheus or 'prometheus'} ({r.head_series} series in the TSDB head):"]
     for c in r.checks:
         lines.append(f"    {'✓' if c.ok else '✗'} {c.name}: {c.detail}")
         lines += [f"        {f}" for f in c.failures[:30]]
