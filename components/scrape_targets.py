@@ -52,6 +52,12 @@ def _labels(service: str, environment: str, team: Optional[str], **extra: str) -
     return labels
 
 
+FALLBACK_SCRAPE_PROTOCOL = "PrometheusText0.0.4"
+"""For servers whose Content-Type is not known (Databricks documents none; ``generic`` and
+``prometheus`` targets can be anything): Prometheus 3 refuses a scrape with a missing or
+unknown Content-Type unless the job names a fallback; Prometheus 2 assumed this format."""
+
+
 def plan(loaded: LoadedConfig) -> ScrapePlan:
     """Jobs and credential files for every target outside service discovery, in config order."""
     cfg = loaded.config
@@ -65,6 +71,8 @@ def plan(loaded: LoadedConfig) -> ScrapePlan:
         job: dict[str, Any] = {"job_name": f"inference/{s.name}", "scheme": s.scheme, "metrics_path": s.path}
         if s.interval:
             job["scrape_interval"] = s.interval
+        if s.kind == "generic":
+            job["fallback_scrape_protocol"] = FALLBACK_SCRAPE_PROTOCOL
         job["static_configs"] = [{"targets": list(s.static_targets), "labels": _labels(s.name, env, s.team, inference_kind=s.kind)}]
         if keep_mode(loaded, s) == "used" and (rule := keep_rule(loaded, s.kind, s.metric_prefix or "")):
             job["metric_relabel_configs"] = [rule]
@@ -87,6 +95,7 @@ def plan(loaded: LoadedConfig) -> ScrapePlan:
                 "metrics_path": path,
                 "scrape_interval": e.interval,
                 "scrape_timeout": "30s" if _seconds(e.interval) > 30 else e.interval,
+                "fallback_scrape_protocol": FALLBACK_SCRAPE_PROTOCOL,
             }
             if auth:
                 job["authorization"] = dict(auth)

@@ -13,12 +13,12 @@ import urllib.request
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, requires
 from prometheus_client.parser import text_string_to_metric_families
 
 from components.catalog import KINDS
 from components.verify.run import free_port, panel_expr, snake, verify
-from components.verify.simulators import Target, exposition
+from components.verify.simulators import Target, encode, exposition
 
 
 @pytest.mark.parametrize("kind", ["triton", "vllm", "sglang", "mlserver", "databricks", "arks-gateway", "dcgm", "containers", "docker-containers"])
@@ -106,13 +106,61 @@ def test_simulators_stop_by_themselves(tmp_path):
     assert proc.returncode == 0
 
 
+PROMETHEUS_3_ACCEPT = ("application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,"
+                      "text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2")
+"""What Prometheus 3.14 sends (scrape/scrape.go acceptHeader with the default scrape protocols)."""
+
+
+def test_simulators_answer_with_their_servers_content_types():
+    sglang_type, sglang = encode(Target("s", "sglang", 1), PROMETHEUS_3_ACCEPT)
+    assert sglang_type.startswith("application/openmetrics-text; version=1.0.0")
+    assert sglang.decode().endswith("# EOF\n") and "sglang:prompt_tokens_total{" in sglang.decode()
+    assert encode(Target("s", "sglang", 1), "")[0].startswith("text/plain; version=0.0.4")  # no Accept: plain text
+    assert encode(Target("v", "vllm", 1), PROMETHEUS_3_ACCEPT)[0] == "text/plain; version=1.0.0; charset=utf-8"
+    assert encode(Target("t", "triton", 1), PROMETHEUS_3_ACCEPT)[0] == "text/plain; charset=utf-8"
+    assert encode(Target("d", "databricks", 1), PROMETHEUS_3_ACCEPT)[0] is None
+
+
+@requires("prometheus")
+def test_prometheus_refuses_a_blank_content_type_unless_the_job_names_a_fallback(tmp_path):
+    """Prometheus 3 fails a scrape without a Content-Type; infermon's Databricks jobs carry the fallback."""
+    from components import tools
+    from components.scrape_targets import FALLBACK_SCRAPE_PROTOCOL
+    from components.verify.run import Prom, _wait
+
+    d, s, prom_port = free_port(), free_port(), free_port()
+    plan = {"targets": [{"name": "d", "kind": "databricks", "port": d}, {"name": "s", "kind": "sglang", "port": s}], "duration": 60}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    jobs = [{"job_name": "no-fallback", "static_configs": [{"targets": [f"127.0.0.1:{d}"]}]},
+            {"job_name": "fallback", "fallback_scrape_protocol": FALLBACK_SCRAPE_PROTOCOL, "static_configs": [{"targets": [f"127.0.0.1:{d}"]}]},
+            {"job_name": "sglang", "static_configs": [{"targets": [f"127.0.0.1:{s}"]}]}]
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump({"global": {"scrape_interval": "1s"}, "scrape_configs": jobs}))
+    sims = subprocess.Popen([sys.executable, "-m", "components.verify.simulators", str(tmp_path / "plan.json")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen([tools.find("prometheus").path, f"--config.file={tmp_path / 'prometheus.yml'}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+                               f"--web.listen-address=127.0.0.1:{prom_port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert sims.stdout.readline().strip() == "ready"
+        prom = Prom(prom_port)
+        scraped = lambda: all(t["lastScrape"] != "0001-01-01T00:00:00Z" for t in prom.get("/api/v1/targets")["data"]["activeTargets"])  # noqa: E731
+        assert _wait(lambda: len(prom.get("/api/v1/targets")["data"]["activeTargets"]) == 3 and scraped(), 30)
+        health = {t["scrapePool"]: (t["health"], t["lastError"]) for t in prom.get("/api/v1/targets")["data"]["activeTargets"]}
+        assert health["no-fallback"][0] == "down" and "Content-Type" in health["no-fallback"][1], health
+        assert health["fallback"] == ("up", ""), health
+        assert health["sglang"] == ("up", ""), health  # OpenMetrics, as SGLang negotiates it
+        assert prom.query('sglang:token_usage{job="sglang"}')
+    finally:
+        for p in (server, sims):
+            p.terminate()
+            p.wait(timeout=10)
+
+
 def test_operator_relabelings_become_prometheus_relabel_configs():
     assert snake({"action": "replace", "sourceLabels": ["a"], "targetLabel": "b", "replacement": "$1"}) == \
         {"action": "replace", "source_labels": ["a"], "target_label": "b", "replacement": "$1"}
     assert panel_expr('rate(x{service=~"$service"}[$__rate_interval])') == 'rate(x{service=~".*"}[1m])'
 
 
-@pytest.mark.skipif(shutil.which("prometheus") is None, reason="prometheus not installed (Debian package 'prometheus')")
+@requires("prometheus")
 @pytest.mark.parametrize("stack", ["dev", "prod", "gpu-host"])
 def test_verify_passes(stack):
     report = verify(stack, progress=lambda m: None)
@@ -129,7 +177,7 @@ def test_docker_simulators_carry_docker_labels_only():
     assert "DCGM_FI_DEV_GPU_UTIL{" in dcgm and "pod=" not in dcgm and "namespace=" not in dcgm
 
 
-@pytest.mark.skipif(shutil.which("prometheus") is None, reason="prometheus not installed (Debian package 'prometheus')")
+@requires("prometheus")
 def test_verify_of_a_docker_stack_scrapes_the_rendered_prometheus_yml(tmp_path):
     from components.render import render
     from components.verify.run import build_plan

@@ -23,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics_core import Metric as MetricFamily
 from prometheus_client.utils import floatToGoString
 
 from ..catalog import KINDS
@@ -378,14 +380,22 @@ def _bucket_bounds(m: Metric) -> list[float]:
 
 
 def exposition(target: Target) -> str:
-    """The target's metrics now. Counters and histograms accumulate since the previous scrape
-    at the current rates, so they stay monotonic when a fault changes the rates."""
+    """The target's metrics now, in the Prometheus text format."""
+    return collect(target)[0]
+
+
+def collect(target: Target) -> tuple[str, list[MetricFamily]]:
+    """The target's metrics now: as Prometheus text written the way its server writes it, and
+    as prometheus_client families (for the servers that encode with prometheus_client's
+    content negotiation). Counters and histograms accumulate since the previous scrape at the
+    current rates, so they stay monotonic when a fault changes the rates."""
     st = target.state
     with target.lock:
         now = time.monotonic()
         dt = now - target.last if target.last else 600.0  # a server that has been running for a while
         target.last = now
         lines: list[str] = []
+        out: list[MetricFamily] = []
         for m in families(target):
             if target.kind == "vllm" and m.name in (VLLM_NEW_ONLY if target.generation == "old" else VLLM_OLD_ONLY):
                 continue
@@ -393,12 +403,15 @@ def exposition(target: Target) -> str:
             name = target.prefix + family
             lines.append(f"# HELP {name} {m.help}")
             lines.append(f"# TYPE {name} {m.type}")
+            fam = MetricFamily(name, m.help, m.type)
+            out.append(fam)
             for labels in _label_sets(m, target):
                 ls = ",".join(f'{k}="{v}"' for k, v in labels.items())
                 key = (m.name, ls)
 
-                def sample(series: str, value: float, extra: str = "") -> None:
-                    body = ",".join(x for x in (ls, extra) if x)
+                def sample(series: str, value: float, le: str = "") -> None:
+                    fam.add_sample(target.prefix + series, {**labels, "le": le} if le else labels, value)
+                    body = ",".join(x for x in (ls, f'le="{le}"' if le else "") if x)
                     lines.append(f"{target.prefix}{series}{{{body}}} {floatToGoString(value)}" if body
                                  else f"{target.prefix}{series} {floatToGoString(value)}")
 
@@ -420,11 +433,50 @@ def exposition(target: Target) -> str:
                         target.acc[key] = acc
                     if m.type == "histogram":
                         for le, v in zip(bounds, acc):
-                            sample(f"{m.name}_bucket", v, f'le="{floatToGoString(float(le))}"')
-                        sample(f"{m.name}_bucket", acc[-2], 'le="+Inf"')
+                            sample(f"{m.name}_bucket", v, floatToGoString(float(le)))
+                        sample(f"{m.name}_bucket", acc[-2], "+Inf")
                     sample(f"{m.name}_sum", acc[-1])
                     sample(f"{m.name}_count", acc[-2])
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n", out
+
+
+# --- on the wire ----------------------------------------------------------------------------------
+
+NEGOTIATED = None
+"""The server encodes with prometheus_client's content negotiation (``make_asgi_app``)."""
+WIRE: dict[str, tuple[str | None, str]] = {
+    # vLLM: GET /metrics is prometheus-fastapi-instrumentator's route, which sends prometheus_client's
+    # CONTENT_TYPE_LATEST whatever is asked (vllm/entrypoints/openai/api_server.py; 1.0.0 since client 0.23)
+    "vllm": ("text/plain; version=1.0.0; charset=utf-8", "text"),
+    # SGLang: a Mount of make_asgi_app (python/sglang/srt/utils/common.py add_prometheus_middleware):
+    # OpenMetrics for Prometheus 3's Accept header
+    "sglang": (NEGOTIATED, "negotiated"),
+    # MLServer 1.7: its own handler sends CONTENT_TYPE_LATEST of the locked client 0.21 (mlserver/metrics/prometheus.py)
+    "mlserver": ("text/plain; version=0.0.4; charset=utf-8", "text"),
+    # Triton: src/http_server.cc HTTPMetricsServer::Handle, prometheus-cpp's text serializer
+    "triton": ("text/plain; charset=utf-8", "text"),
+    # dcgm-exporter sets none (internal/pkg/server/server.go); Go's net/http sniffs text/plain
+    "dcgm": ("text/plain; charset=utf-8", "text"),
+    # Arks gateway: promhttp.Handler() (pkg/gateway/gateway.go); kubelet and cAdvisor: promhttp.HandlerFor
+    "arks-gateway": ("text/plain; version=0.0.4; charset=utf-8; escaping=allow-utf-8", "text"),
+    "containers": ("text/plain; version=0.0.4; charset=utf-8; escaping=allow-utf-8", "text"),
+    "docker-containers": ("text/plain; version=0.0.4; charset=utf-8; escaping=allow-utf-8", "text"),
+    # Databricks documents none for its export endpoint: serve none, the case Prometheus 3 refuses
+    # unless the job sets fallback_scrape_protocol
+    "databricks": (None, "text"),
+}
+"""Per simulated kind: the Content-Type its upstream server answers Prometheus 3's Accept
+header with, and how the body is encoded."""
+
+
+def encode(target: Target, accept: str = "") -> tuple[str | None, bytes]:
+    """(Content-Type, body) as the target's upstream server answers a request with ``accept``."""
+    content_type, how = WIRE[target.kind]
+    text, fams = collect(target)
+    if how == "negotiated":
+        encoder, content_type = choose_encoder(accept)
+        return content_type, encoder(type("Families", (), {"collect": lambda self: fams})())
+    return content_type, text.encode()
 
 
 # --- serving ---------------------------------------------------------------------------------------
@@ -455,9 +507,10 @@ def _handler(target: Target):
             if target.token and self.headers.get("Authorization") != f"Bearer {target.token}":
                 self.send_error(401, "missing or wrong bearer token")
                 return
-            body = exposition(target).encode()
+            content_type, body = encode(target, self.headers.get("Accept", ""))
             self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            if content_type:
+                self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
