@@ -10,9 +10,9 @@ SELECT = {"namespace": '=~"$namespace"', "model": '=~"$model"'}
 
 ROWS = [
     Row("Latency and throughput", (
-        P("e2e_latency_1m"),
-        P("inference_latency_1m"),
-        P("inference_throughput_1m"),
+        P("e2e_latency_mean"),
+        P("inference_latency_mean"),
+        P("inference_throughput"),
         P("request_latency_p50", "request_latency_p95", "request_latency_p99", title="Inference request latency"),
     )),
     Row("Requests", (

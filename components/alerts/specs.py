@@ -37,7 +37,7 @@ LLM = ("vllm", "sglang", "arks-runtime")
 
 ALERTS: tuple[AlertSpec, ...] = (
     # MLServer / diffusion
-    AlertSpec("MLServerHighInferenceLatency", ("mlserver",), "inference_latency_1m", ">", 10, "5m", "warning",
+    AlertSpec("MLServerHighInferenceLatency", ("mlserver",), "inference_latency_mean", ">", 10, "5m", "warning",
               "{{ $labels.service }}: mean inference latency above target",
               "Mean model inference time over the last minute is {{ $value | humanizeDuration }} for model {{ $labels.model }}.",
               "infermon-mlserver", "humanizeDuration"),
