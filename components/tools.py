@@ -33,14 +33,15 @@ def release_of_module(module_version: str) -> str:
 
 
 @functools.cache
-def pinned(name: str) -> str:
-    """The release of ``name`` that tools/<module>/go.mod pins, e.g. ``3.14.0``."""
+def pinned(name: str) -> str | None:
+    """The release of ``name`` that tools/<module>/go.mod pins, e.g. ``3.14.0`` (None outside a checkout)."""
     directory, module = MODULES[name]
-    for line in (ROOT / "tools" / directory / "go.mod").read_text().splitlines():
+    go_mod = ROOT / "tools" / directory / "go.mod"
+    for line in go_mod.read_text().splitlines() if go_mod.is_file() else []:
         parts = line.split()
         if len(parts) >= 2 and parts[0] == module:
             return release_of_module(parts[1])
-    raise LookupError(f"tools/{directory}/go.mod does not require {module}")
+    return None
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Tool:
     name: str
     path: str | None
     version: str | None
-    pinned: str
+    pinned: str | None
 
     @property
     def exact(self) -> bool:
@@ -58,7 +59,7 @@ class Tool:
         """``promtool 3.14.0``, or what differs from the pin."""
         if self.path is None:
             return f"{self.name} not found (run `make setup-tools`)"
-        if self.exact:
+        if self.exact or self.pinned is None:
             return f"{self.name} {self.version}"
         return f"{self.name} {self.version or '(unknown version)'}, not the {self.pinned} the chart deploys"
 
@@ -74,11 +75,20 @@ def _version_of(path: str) -> str | None:
 
 @functools.cache
 def find(name: str) -> Tool:
-    """``name`` from ``INFERMON_TOOLS_BIN``, ``.tools/bin`` or PATH, in that order."""
+    """``name`` from ``INFERMON_TOOLS_BIN`` (set for renders in other work trees), ``.tools/bin``
+    or PATH, in that order."""
     candidates = [Path(os.environ["INFERMON_TOOLS_BIN"]) / name] if os.environ.get("INFERMON_TOOLS_BIN") else []
     candidates.append(TOOLS_BIN / name)
     path = next((str(c) for c in candidates if c.is_file() and os.access(c, os.X_OK)), None) or shutil.which(name)
     return Tool(name, path, _version_of(path) if path else None, pinned(name))
+
+
+def environment() -> dict[str, str]:
+    """This process's environment, pointing renders in other work trees at the same tools."""
+    env = dict(os.environ)
+    if TOOLS_BIN.is_dir() and "INFERMON_TOOLS_BIN" not in env:
+        env["INFERMON_TOOLS_BIN"] = str(TOOLS_BIN.resolve())
+    return env
 
 
 def _tag_release(image: str) -> str:

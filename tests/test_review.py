@@ -37,7 +37,7 @@ def repo(tmp_path_factory) -> Path:
     repo = tmp_path_factory.mktemp("repo")
     files = subprocess.run(["git", "-C", str(ROOT), "ls-files"], check=True, capture_output=True, text=True).stdout.split()
     for rel in files:
-        if rel.startswith(("components/", "dashboards/", "policies/")):
+        if rel.startswith(("components/", "dashboards/", "policies/", "tools/")):
             (repo / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / rel, repo / rel)
     (repo / "stacks").mkdir()

@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 import yaml
 
+from .. import tools
 from ..config import ConfigError
 from ..render import stackfile
 from ..render.policy import check as policy_check
@@ -51,7 +52,7 @@ def render_in(worktree: Path, stack: str, out: Path) -> tuple[Optional[dict[str,
     if not (worktree / "stacks" / f"Pulumi.{stack}.yaml").is_file():
         return None, "the stack does not exist there"
     proc = subprocess.run([sys.executable, "-m", "components", "render", "--stack", stack, "--out", str(out), "--project-dir", str(worktree)],
-                          cwd=worktree, capture_output=True, text=True, timeout=600)
+                          cwd=worktree, capture_output=True, text=True, timeout=600, env=tools.environment())
     if not out.is_dir():
         reason = (proc.stderr.strip().splitlines() or ["render failed"])[-1]
         return None, f"it does not render ({reason})"
