@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -30,6 +31,12 @@ def cmd_render(args: argparse.Namespace) -> int:
     root = Path(args.project_dir) if args.project_dir else None
     stacks = _stacks(args.stack, root)
     multi = len(stacks) > 1
+    base = Path(args.out) if args.out else Path("out")
+    out_dirs = {stack: base / stack if (multi or not args.out) else base for stack in stacks}
+    for out_dir in out_dirs.values():
+        if problem := unwritable(out_dir):
+            print(f"error: --out {out_dir}: {problem}", file=sys.stderr)
+            return EXIT_INVALID
     # validate every stack before writing anything
     rendered = []
     for stack in stacks:
@@ -40,17 +47,42 @@ def cmd_render(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             print("nothing was written.", file=sys.stderr)
             return EXIT_INVALID
-    status = EXIT_OK
+    if not all(r.ok for r in rendered) and not os.environ.get(WRITE_INVALID):
+        for r in rendered:
+            print(render_summary(r, None))
+        print("error: rendered output failed validation (see ✗ above); nothing was written.", file=sys.stderr)
+        return EXIT_FAILED
     for r in rendered:
-        base = Path(args.out) if args.out else Path("out")
-        out_dir = base / r.stack if (multi or not args.out) else base
-        render.write(r, out_dir)
-        print(render_summary(r, out_dir))
-        if not r.ok:
-            status = EXIT_FAILED
-    if status != EXIT_OK:
+        try:
+            render.write(r, out_dirs[r.stack])
+        except OSError as exc:
+            print(f"error: cannot write to {out_dirs[r.stack]}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_INVALID
+        print(render_summary(r, out_dirs[r.stack]))
+    if not all(r.ok for r in rendered):
         print("error: rendered output failed validation (see ✗ above)", file=sys.stderr)
-    return status
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+WRITE_INVALID = "INFERMON_WRITE_INVALID"
+"""Set by ``infermon diff`` for its renders: a side whose validation fails is still compared."""
+
+
+def unwritable(path: Path) -> Optional[str]:
+    """Why a directory cannot be created or replaced at ``path`` (None when it can, as far as
+    can be told without writing)."""
+    path = path.absolute()
+    if path.exists() and not path.is_dir():
+        return "exists and is not a directory"
+    ancestor = path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{ancestor} is not a directory"
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"{ancestor} is not writable"
+    return None
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -86,6 +118,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .verify.run import format_report, verify
 
     root = Path(args.project_dir) if args.project_dir else None
+    if args.json and (problem := unwritable(Path(args.json))):
+        print(f"error: --json {args.json}: {problem}", file=sys.stderr)
+        return EXIT_INVALID
     status = EXIT_OK
     reports = []
     for stack in _stacks(args.stack, root):
@@ -161,7 +196,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except OSError as exc:  # a file or directory the user named: one line, no traceback
+        print(f"error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID
 
 
 if __name__ == "__main__":
