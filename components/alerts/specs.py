@@ -126,3 +126,25 @@ BY_NAME = {a.name: a for a in ALERTS}
 TARGET_ALERTS = ("InfermonTargetDown", "InfermonScrapesFailing")
 SLO_ALERTS = ("SLOAvailabilityBurnRate", "SLOLatencyBurnRate")
 ALL_NAMES = tuple(BY_NAME) + TARGET_ALERTS + SLO_ALERTS
+
+
+THRESHOLD_DOMAINS = {
+    "percentunit": (0.0, 1.0, "a ratio from 0 to 1"),
+    "percent": (0.0, 100.0, "a percentage from 0 to 100"),
+    "s": (0.0, None, "a duration in seconds above 0"),
+    "ms": (0.0, None, "a duration in milliseconds above 0"),
+}
+"""Allowed thresholds by the unit of the alert's signal; other units are counts and rates (0 or more)."""
+
+
+def threshold_problem(spec: AlertSpec, value: float) -> Optional[str]:
+    """Why ``value`` cannot be a threshold of ``spec`` (None when it can)."""
+    from ..catalog import KINDS
+
+    unit = next(s.unit for s in KINDS[spec.kinds[0]].signals if s.name == spec.signal)
+    low, high, what = THRESHOLD_DOMAINS.get(unit, (0.0, None, "a count or rate of 0 or more"))
+    strict = unit in ("s", "ms")
+    if (value <= low if strict else value < low) or (high is not None and value > high):
+        hint = f" (write {value / 100:g}, not {value:g})" if unit == "percentunit" and 1 < value <= 100 else ""
+        return f"{value:g} is out of range for {spec.name}: the threshold is {what}{hint}; the default is {spec.threshold:g}"
+    return None

@@ -138,20 +138,26 @@ def _walk(loc: tuple, root: type[BaseModel] = m.InfermonConfig) -> tuple[list[Un
 
 PATTERN_TEXT = {
     m.DNS_LABEL: "a valid Kubernetes name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)",
-    r"^([0-9]+(ms|s|m|h|d|w|y))+$": "a Prometheus duration such as 30s, 5m, 15d",
     r"^[0-9]+(\.[0-9]+)?(B|KB|MB|GB|TB|PB|EB|KiB|MiB|GiB|TiB|PiB|EiB)$": "a size such as 50GiB",
     r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$": "a Kubernetes quantity such as 500m, 2, 4Gi",
     r"^[A-Za-z][A-Za-z0-9_-]*$": "the name of a config key (letters, digits, '_' and '-', starting with a letter) set with `pulumi config set --secret`",
     r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$": "a valid Kubernetes label value (letters, digits, '-', '_', '.', at most 63 characters)",
     r"^[a-zA-Z_:][a-zA-Z0-9_:]*$": "a metric name prefix (letters, digits, '_' and ':')",
-    r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$": "a host:port target such as triton.serving.svc.cluster.local:8002",
+    m.HostPort.__metadata__[0].pattern: "a host:port target such as triton.serving.svc.cluster.local:8002 or [fd00::40]:8002 (port 1-65535)",
     r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$": "a host name without scheme or path",
     r"^/[A-Za-z0-9/_.~%-]*$": "an absolute URL path such as /metrics",
     r"^https?://[^\s]+$": "an http:// or https:// URL",
     r"^DCGM_FI_[A-Z0-9_]+$": "a DCGM field name such as DCGM_FI_DEV_GPU_UTIL",
+    m.IMAGE_REFERENCE: "a container image reference such as registry.example.com:5000/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless",
+    r"^[a-zA-Z_][a-zA-Z0-9_]*$": "a Prometheus label name (letters, digits and '_', not starting with a digit)",
+    r"^[A-Za-z0-9_-]+$": "a Databricks serving endpoint name (letters, digits, '-' and '_')",
+    r"^[A-Z][A-Za-z0-9]+$": "an alert name such as GPUTemperatureHigh",
 }
 
 TYPE_TEXT = {
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "finite_number": "a finite number",
     "int_type": "a whole number",
     "int_parsing": "a whole number",
     "int_from_float": "a whole number",
@@ -212,11 +218,23 @@ def _unknown_key(key: str, allowed: list[str]) -> str:
     return f"unknown key '{key}'{hint} (allowed: {', '.join(allowed)})"
 
 
+def is_secret_reference(parts: list[Union[str, int]]) -> bool:
+    """The field names a secret config key (``*Secret``, a receiver's ``secret``): its value is
+    never repeated in a message, in case a secret was pasted in place of the key's name."""
+    names = [p for p in parts if isinstance(p, str)]
+    return bool(names) and (names[-1].endswith("Secret") or names[-1] == "secret")
+
+
+SECRET_REFERENCE_TEXT = ("is not the name of a config key (letters, digits, '_' and '-', starting with a letter, at most 100 "
+                         "characters; the value is not shown, in case a secret was pasted in place of the key's name): "
+                         "set the secret with `pulumi config set --secret <name> …` and give its <name> here")
+
+
 def _pydantic_issues(exc: ValidationError) -> list[ConfigIssue]:
     by_path: dict[str, list[str]] = {}
     for err in exc.errors():
         parts, owner = _walk(tuple(err["loc"]))
-        msg = _message(err, owner)
+        msg = SECRET_REFERENCE_TEXT if is_secret_reference(parts) and err["type"] != "missing" else _message(err, owner)
         by_path.setdefault(_fmt_path(parts), []).append(msg)
     issues = []
     for path, msgs in by_path.items():
@@ -265,6 +283,9 @@ def secret_refs(cfg: m.InfermonConfig) -> list[SecretRef]:
     visit(cfg, [])
     return refs
 
+
+NON_SECRET_HEADERS = {h.lower(): h for h in ("X-Scope-OrgID", "THANOS-TENANT")}
+"""Remote-write headers that name a tenant and carry no credential (Mimir/Cortex, Thanos receive)."""
 
 EXPORTER_ONLY = ("profiling", "extra_counters", "gpu_id_type", "image", "tolerations")
 
@@ -365,8 +386,10 @@ def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
         if r.basic_auth and r.bearer_token_secret:
             add(p, "set basicAuth or bearerTokenSecret, not both")
         for h in r.headers:
-            if h.lower() in ("authorization", "x-api-key", "api-key", "x-auth-token"):
-                add(f"{p}.headers.{h}", "credentials must not be plain headers: use bearerTokenSecret or basicAuth")
+            if h.lower() not in NON_SECRET_HEADERS:
+                add(f"{p}.headers.{_fmt_path([h])}", "is not a header known to carry no credential, and header values are written in "
+                    "plaintext into the Prometheus configuration (value not shown): use bearerTokenSecret or basicAuth for "
+                    f"credentials; headers allowed here: {', '.join(sorted(NON_SECRET_HEADERS.values()))}")
 
     am = cfg.alertmanager
     names = [r.name for r in am.receivers]
@@ -480,7 +503,7 @@ def _docker_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
 
 def _alert_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
     from ..alerts.rules import LATENCY_HISTOGRAMS
-    from ..alerts.specs import ALL_NAMES, BY_NAME
+    from ..alerts.specs import ALL_NAMES, BY_NAME, threshold_problem
 
     issues: list[ConfigIssue] = []
 
@@ -492,13 +515,19 @@ def _alert_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
         elif kind is not None and name in BY_NAME and kind not in BY_NAME[name].kinds:
             issues.append(ConfigIssue(path, f"alert '{name}' does not apply to kind {kind} (it applies to {', '.join(BY_NAME[name].kinds)})"))
 
-    for name in cfg.alerts.thresholds:
+    def check_value(path: str, name: str, value: float) -> None:
+        if name in BY_NAME and (problem := threshold_problem(BY_NAME[name], value)):
+            issues.append(ConfigIssue(path, problem))
+
+    for name, value in cfg.alerts.thresholds.items():
         check_name(f"alerts.thresholds.{name}", name)
+        check_value(f"alerts.thresholds.{name}", name, value)
     for i, name in enumerate(cfg.alerts.disabled):
         check_name(f"alerts.disabled[{i}]", name)
     for i, s in enumerate(cfg.inference):
-        for name in s.alerts:
+        for name, value in s.alerts.items():
             check_name(f"inference[{i}].alerts.{name}", name, s.kind)
+            check_value(f"inference[{i}].alerts.{name}", name, value)
         if s.slo is not None:
             if s.slo.availability is None and s.slo.latency is None:
                 issues.append(ConfigIssue(f"inference[{i}].slo", "set availability, latency or both"))
@@ -508,8 +537,9 @@ def _alert_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
             if s.slo.availability is not None and s.kind == "generic":
                 issues.append(ConfigIssue(f"inference[{i}].slo.availability", "kind generic has no error signal"))
     for i, e in enumerate(cfg.endpoints):
-        for name in e.alerts:
+        for name, value in e.alerts.items():
             check_name(f"endpoints[{i}].alerts.{name}", name, e.kind)
+            check_value(f"endpoints[{i}].alerts.{name}", name, value)
     return issues
 
 
@@ -554,8 +584,8 @@ def parse(raw: dict[str, Any], secret_keys: Iterable[str], stack: str) -> Loaded
                 issues.append(ConfigIssue(k, f"'{NAMESPACE}:{k}' holds a secret inside it; keep each secret in its own key (`pulumi config set --secret <name> …`) and reference it by name from a *Secret field"))
             continue
         if k not in referenced:
-            choices = sorted(model_keys | referenced)
-            issues.append(ConfigIssue(k, _unknown_key(k, choices) + (" — a secret key must be referenced by a *Secret field" if k in secret_keys else "")))
+            hint = " — a secret key must be referenced by a *Secret field" if k in secret_keys else ""
+            issues.append(ConfigIssue(k, _unknown_key(k, sorted(model_keys)) + hint))
     for ref in refs:
         if ref.key in model_keys:
             issues.append(ConfigIssue(ref.path, f"'{ref.key}' is a reserved key name; pick another name for the secret"))
@@ -563,7 +593,8 @@ def parse(raw: dict[str, Any], secret_keys: Iterable[str], stack: str) -> Loaded
             unset = [k for k in raw if k not in model_keys and k not in referenced]
             close = difflib.get_close_matches(ref.key, unset, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            issues.append(ConfigIssue(ref.path, f"secret '{ref.key}' is not set{hint} (run `pulumi config set --secret {ref.key} …`)"))
+            issues.append(ConfigIssue(ref.path, "names a secret key that is not set in this stack (the name is not shown, in case a "
+                                      f"secret was pasted in its place){hint}: run `pulumi config set --secret <name> …` with the name given here"))
         elif ref.key not in secret_keys:
             issues.append(ConfigIssue(ref.path, f"'{NAMESPACE}:{ref.key}' is set in plaintext; secrets must be set with `pulumi config set --secret {ref.key} …`"))
         elif not isinstance(raw[ref.key], str) or not raw[ref.key]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
 
 # --- shared constrained types -------------------------------------------------
@@ -25,15 +25,51 @@ DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 """RFC 1123 label: what Kubernetes accepts for names of namespaces, services, ports."""
 
 K8sName = Annotated[str, StringConstraints(pattern=DNS_LABEL, max_length=63)]
-Duration = Annotated[str, StringConstraints(pattern=r"^([0-9]+(ms|s|m|h|d|w|y))+$")]
+DURATION = re.compile(r"^(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$")
+"""Prometheus' duration grammar (common/model.ParseDuration): units largest first, each once."""
+_UNIT_SECONDS = {"y": 31536000, "w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
+
+
+def duration_seconds(text: str) -> float:
+    return sum(int(n) * _UNIT_SECONDS[u] for n, u in re.findall(r"([0-9]+)(ms|y|w|d|h|m|s)", text))
+
+
+def _duration(minimum: float = 0.0, maximum: Optional[float] = None, why_max: str = "", why_min: str = ""):
+    """A positive Prometheus duration within bounds, with messages that say what to write."""
+
+    def check(value: object) -> object:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError(f"{value} is a number, not a duration: write it with its unit, e.g. {value:g}s or {value:g}m")
+        if not isinstance(value, str):
+            return value  # the str type reports it
+        if not value or not DURATION.match(value):
+            raise ValueError(f"{value!r} is not a Prometheus duration such as 30s, 5m, 15d (units y, w, d, h, m, s, ms, largest first)")
+        seconds = duration_seconds(value)
+        if seconds <= 0:
+            raise ValueError(f"{value!r} is zero: the duration must be positive")
+        if seconds < minimum:
+            raise ValueError(f"{value!r} is too short: at least {why_min}")
+        if maximum is not None and seconds > maximum:
+            raise ValueError(f"{value!r} is too long: at most {why_max}")
+        return value
+
+    return BeforeValidator(check)
+
+
+Duration = Annotated[str, _duration()]
+ScrapeInterval = Annotated[str, _duration(maximum=300, why_max="5m (Prometheus marks a series stale after 5 minutes without a sample, so every panel and alert would see gaps)")]
+Retention = Annotated[str, _duration(minimum=7200, why_min="2h (the TSDB's smallest block)")]
 ByteSize = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+)?(B|KB|MB|GB|TB|PB|EB|KiB|MiB|GiB|TiB|PiB|EiB)$")]
 Quantity = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")]
 SecretName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=100)]
 """Name of a top-level config key holding a secret (set with ``pulumi config set --secret``)."""
 LabelValue = Annotated[str, StringConstraints(pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", max_length=63)]
 MetricPrefix = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")]
-HostPort = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$")]
+HostPort = Annotated[str, StringConstraints(pattern=r"^([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$")]
 Hostname = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$", max_length=253)]
+IMAGE_REFERENCE = (r"^([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*"
+                   r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$")
+"""A container image reference (distribution/reference): [registry[:port]/]path[:tag][@digest]."""
 UrlPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9/_.~%-]*$")]
 
 LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
@@ -59,6 +95,20 @@ def _check_label_keys(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
+def _quoted_version(value: object) -> object:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"{value} is a number: quote the version, e.g. \"1.30\" (unquoted, YAML reads 1.30 as the number 1.3)")
+    return value
+
+
+def _port(value: object) -> object:
+    if isinstance(value, bool) or (isinstance(value, int) and not 1 <= value <= 65535) or isinstance(value, float):
+        raise ValueError(f"{value} is not a port: a number from 1 to 65535, or the name of a container port such as metrics")
+    return value
+
+
+PortOrName = Annotated[Union[Annotated[int, Field(ge=1, le=65535)], K8sName], BeforeValidator(_port)]
+PromLabelName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
 LabelMap = Annotated[dict[str, LabelValue], Field(default_factory=dict)]
 
 
@@ -82,7 +132,7 @@ class Cluster(Model):
     monitoring_namespace: K8sName = "monitoring"
     """Namespace infermon creates for Prometheus, Alertmanager, Grafana and the exporters (Kubernetes only)."""
 
-    kubernetes_version: Literal["1.30", "1.31", "1.32", "1.33", "1.34", "1.35"] = "1.33"
+    kubernetes_version: Annotated[Literal["1.30", "1.31", "1.32", "1.33", "1.34", "1.35"], BeforeValidator(_quoted_version)] = "1.33"
     """Kubernetes minor version of the cluster; rendered objects are validated against its schemas (Kubernetes only)."""
 
 
@@ -136,12 +186,14 @@ class RemoteWrite(Model):
     """Config key of the secret holding a bearer token (``Authorization: Bearer``)."""
 
     headers: dict[str, str] = Field(default_factory=dict)
-    """Extra HTTP headers, e.g. ``X-Scope-OrgID`` for a multi-tenant Mimir. Not for credentials."""
+    """Extra HTTP headers naming a tenant: ``X-Scope-OrgID`` (Mimir, Cortex) or ``THANOS-TENANT``.
+    They are written in plaintext into the Prometheus configuration, so no other header is accepted:
+    credentials go in ``basicAuth`` or ``bearerTokenSecret``."""
 
 
 class Prometheus(Model):
-    retention: Duration = "15d"
-    """How long samples are kept on the local TSDB."""
+    retention: Retention = "15d"
+    """How long samples are kept on the local TSDB (a duration of at least ``2h``)."""
 
     retention_size: Optional[ByteSize] = None
     """Upper bound on local TSDB size (e.g. ``45GiB``); oldest blocks are dropped past it."""
@@ -158,11 +210,12 @@ class Prometheus(Model):
     shards: int = Field(default=1, ge=1, le=100)
     """Number of shards the scrape targets are split across."""
 
-    scrape_interval: Duration = "30s"
-    """Default scrape interval for every job that does not set its own."""
+    scrape_interval: ScrapeInterval = "30s"
+    """Default scrape interval for every job that does not set its own (a positive duration up to
+    ``5m``, the staleness window past which every series would show gaps)."""
 
-    evaluation_interval: Duration = "30s"
-    """How often recording and alerting rules are evaluated."""
+    evaluation_interval: ScrapeInterval = "30s"
+    """How often recording and alerting rules are evaluated (a positive duration up to ``5m``)."""
 
     external_labels: dict[str, LabelValue] = Field(default_factory=dict)
     """Extra external labels. ``cluster`` and ``environment`` are always set by infermon."""
@@ -207,8 +260,9 @@ class Route(Model):
     receiver: K8sName
     """Receiver that gets the alerts this route matches."""
 
-    matchers: dict[str, str] = Field(default_factory=dict)
-    """Label equality matchers, e.g. ``{severity: critical, team: llm}``."""
+    matchers: dict[PromLabelName, str] = Field(default_factory=dict)
+    """Label equality matchers, e.g. ``{severity: critical, team: llm}``; keys are Prometheus label
+    names, values any string (quoted for Alertmanager as needed)."""
 
     continue_: bool = Field(default=False, alias="continue")
     """Keep evaluating the following routes after a match."""
@@ -275,7 +329,8 @@ class Slo(Model):
     """Latency objective (kinds with a latency histogram: vllm, sglang, arks-runtime, arks-gateway, mlserver)."""
 
 
-AlertOverrides = Annotated[dict[Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9]+$")], float], Field(default_factory=dict)]
+AlertOverrides = Annotated[dict[Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9]+$")], Annotated[float, Field(allow_inf_nan=False)]],
+                          Field(default_factory=dict)]
 
 
 class InferenceService(Model):
@@ -297,7 +352,7 @@ class InferenceService(Model):
     monitor: Literal["service", "pod"] = "service"
     """Discover through a ServiceMonitor (``service``) or a PodMonitor (``pod``)."""
 
-    port: Optional[Union[Annotated[int, Field(ge=1, le=65535)], K8sName]] = None
+    port: Optional[PortOrName] = None
     """Metrics port: a port name (``metrics``) or number. Default per kind: triton 8002,
     vllm 8000, sglang 30000, mlserver 8082, arks-runtime port ``http``, arks-gateway port
     ``metrics`` (as Arks' own ServiceMonitors); generic has no default."""
@@ -308,12 +363,12 @@ class InferenceService(Model):
     scheme: Literal["http", "https"] = "http"
     """Scheme used to scrape."""
 
-    interval: Optional[Duration] = None
-    """Scrape interval for this service; the Prometheus default when unset."""
+    interval: Optional[ScrapeInterval] = None
+    """Scrape interval for this service (up to ``5m``); the Prometheus default when unset."""
 
     static_targets: list[HostPort] = Field(default_factory=list)
     """Fixed ``host:port`` targets outside service discovery, e.g.
-    ``triton.serving.svc.cluster.local:8002``; scraped through the additional scrape configs."""
+    ``triton.serving.svc.cluster.local:8002`` or ``[fd00::40]:8002``; scraped through the additional scrape configs."""
 
     service_name: Optional[K8sName] = None
     """Kubernetes Service of an in-cluster workload, for Datadog endpoints checks; defaults to ``name``."""
@@ -356,8 +411,9 @@ class ManagedEndpoint(Model):
     port: Optional[Annotated[int, Field(ge=1, le=65535)]] = None
     """Port; 443 for https, 80 for http when unset."""
 
-    endpoints: list[K8sName] = Field(default_factory=list)
-    """Databricks serving endpoint names; one scrape job each (databricks only)."""
+    endpoints: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", max_length=63)]] = Field(default_factory=list)
+    """Databricks serving endpoint names as in the workspace (letters, digits, ``-``, ``_``); one
+    scrape job each (databricks only)."""
 
     path: UrlPath = "/metrics"
     """Metrics path (prometheus only; databricks uses its export API path)."""
@@ -369,7 +425,7 @@ class ManagedEndpoint(Model):
     """Config key of the secret holding the bearer token (a Databricks PAT or service-principal
     token). Mounted into Prometheus as a file; required for databricks."""
 
-    interval: Duration = "1m"
+    interval: ScrapeInterval = "1m"
     """Scrape interval. Databricks serves per-minute figures, so scraping faster only repeats them."""
 
     alerts: AlertOverrides
@@ -425,7 +481,7 @@ class GpuPool(Model):
     extra_counters: list[Annotated[str, StringConstraints(pattern=r"^DCGM_FI_[A-Z0-9_]+$")]] = Field(default_factory=list)
     """DCGM fields collected in addition to the defaults (exporter mode)."""
 
-    image: Optional[Annotated[str, StringConstraints(pattern=r"^[^\s:@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[a-f0-9]{64})?$")]] = None
+    image: Optional[Annotated[str, StringConstraints(pattern=IMAGE_REFERENCE)]] = None
     """DCGM exporter image override (exporter mode); a pinned default when unset."""
 
     gpu_operator_namespace: K8sName = "gpu-operator"
@@ -460,7 +516,9 @@ class Alerts(Model):
     """``team`` label of fleet-wide alerts (GPUs, scrape targets) and of services without a team."""
 
     thresholds: AlertOverrides
-    """Threshold overrides for this environment, by alert name (e.g. ``{GPUTemperatureHigh: 83}``)."""
+    """Threshold overrides for this environment, by alert name (e.g. ``{GPUTemperatureHigh: 83}``), in
+    the unit of the alert's signal: ratios from 0 to 1 (``0.95``, not ``95``), latencies in seconds above
+    0 (Databricks: milliseconds), DCGM percentages 0-100, counts and rates 0 or more."""
 
     disabled: list[Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9]+$")]] = Field(default_factory=list)
     """Alert names not to deploy in this environment."""
