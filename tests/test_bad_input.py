@@ -56,6 +56,8 @@ BAD = [
                           alerts={"thresholds": {"MLServerLowSuccessRatio": 1.5}}), "alerts.thresholds.MLServerLowSuccessRatio", "ratio from 0 to 1"),
     ("percentage above 100", cfg(alerts={"thresholds": {"GPUAllocatedButIdle": 150}}), "alerts.thresholds.GPUAllocatedButIdle", "0 to 100"),
     ("whole number", cfg(prometheus={"replicas": "two"}), "prometheus.replicas", "whole number"),
+    ("number: infinite SLO latency", cfg(inference=[{**VLLM, "slo": {"latency": {"threshold": float("inf"), "objective": 0.99}}}]),
+     "inference[0].slo.latency.threshold", "finite number"),
     ("port: zero", cfg(inference=[{**TRITON, "staticTargets": [], "selector": {"a": "b"}, "namespace": "n", "port": 0}]),
      "inference[0].port", "a number from 1 to 65535, or the name"),
     ("enum", cfg(inference=[{**TRITON, "kind": "tgi"}]), "inference[0].kind", "is not one of triton, vllm"),

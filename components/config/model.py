@@ -313,16 +313,16 @@ class Grafana(Model):
 
 
 class LatencySlo(Model):
-    threshold: float = Field(gt=0)
+    threshold: float = Field(gt=0, allow_inf_nan=False)
     """Latency target in seconds; must be a bucket boundary of the server's latency histogram
     (e.g. 0.5, 1, 2.5, 5, 10 for vLLM's e2e latency)."""
 
-    objective: float = Field(gt=0.5, lt=1)
+    objective: float = Field(gt=0.5, lt=1, allow_inf_nan=False)
     """Share of requests that must be faster than ``threshold`` (e.g. 0.99)."""
 
 
 class Slo(Model):
-    availability: Optional[float] = Field(default=None, gt=0.5, lt=1)
+    availability: Optional[float] = Field(default=None, gt=0.5, lt=1, allow_inf_nan=False)
     """Share of requests that must succeed over 30 days (e.g. 0.995)."""
 
     latency: Optional[LatencySlo] = None
