@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from components.review.diff import MARKER, diff
+from components.review.diff import MARKER, change_lines, diff, stack_markdown, value_changes
 
 STACK = {
     "cluster": {"name": "c1"},
@@ -110,7 +111,72 @@ def test_docker_config_change_shows_the_file_diff(clean):
         cfg = dict(DOCKER, prometheus={"scrapeInterval": "15s"})
         (clean / "stacks" / "Pulumi.d.yaml").write_text(yaml.safe_dump({"config": {f"infermon:{k}": v for k, v in cfg.items()}}))
         out = diff("HEAD", "d", clean)
-        assert "| ~ | `docker:index/container:Container` | `d-h1-prometheus` |" in out
+        assert "| ± **replace** | `docker:index/container:Container` | `d-h1-prometheus` |" in out  # pulumi-docker recreates it
         assert "- `prometheus/prometheus.yml`:" in out and "-  scrape_interval: 30s\n+  scrape_interval: 15s" in out
     finally:
         git(clean, "reset", "-q", "--hard", "HEAD~1")
+
+
+def test_retention_change_shows_old_and_new_value(clean):
+    write_stack(clean, dict(STACK, prometheus={"retention": "45d"}))
+    out = diff("HEAD", "t", clean)
+    assert "**+ 0 ~ 1 − 0, 0 replace**" in out
+    assert "  - `values.prometheus.prometheusSpec.retention`: `15d` → `45d`" in out
+
+
+def test_threshold_change_shows_the_rule_expression_of_that_rule_only(clean):
+    write_stack(clean, dict(STACK, alerts={"thresholds": {"GPUTemperatureHigh": 80}}))
+    out = diff("HEAD", "t", clean)
+    changed = [line for line in out.splitlines() if line.startswith("  - `spec.groups[")]
+    assert len(changed) == 1 and changed[0].startswith("  - `spec.groups[infermon.gpu.alerts].rules[GPUTemperatureHigh].expr`: "), changed
+    old, new = changed[0].split(": ", 1)[1].split(" → ")
+    assert old.endswith("(DCGM_FI_DEV_GPU_TEMP)) > 85`") and new.endswith("(DCGM_FI_DEV_GPU_TEMP)) > 80`")
+
+
+def test_changed_secret_says_changed_and_never_shows_a_value(clean):
+    cfg = dict(STACK, prometheus={"remoteWrite": [{"name": "m", "url": "https://mimir/push", "bearerTokenSecret": "tok"}]})
+    write_stack(clean, dict(cfg, tok={"secure": "v1:AAAA-old-ciphertext"}))
+    git(clean, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", "secret")
+    try:
+        write_stack(clean, dict(cfg, tok={"secure": "v1:BBBB-new-ciphertext"}))
+        out = diff("HEAD", "t", clean)
+        assert "- `infermon:tok`: changed (value not shown)" in out
+        assert "AAAA" not in out and "BBBB" not in out and "offline-placeholder" not in out
+    finally:
+        git(clean, "reset", "-q", "--hard", "HEAD~1")
+
+
+def manifest(*resources):
+    return {"manifest.json": json.dumps([{"type": t, "name": n, "inputs": i} for t, n, i in resources])}
+
+
+def test_a_daemonset_selector_change_is_flagged_as_a_replace(tmp_path):
+    ds = lambda pool: {"metadata": {"name": "dcgm"}, "spec": {"selector": {"matchLabels": {"pool": pool}}, "template": {}}}  # noqa: E731
+    out = stack_markdown("s", manifest(("kubernetes:apps/v1:DaemonSet", "s-dcgm", ds("l4"))),
+                         manifest(("kubernetes:apps/v1:DaemonSet", "s-dcgm", ds("l4-b"))), "", tmp_path)
+    assert "**+ 0 ~ 0 − 0, 1 replace**" in out
+    assert "| ± **replace** | `kubernetes:apps/v1:DaemonSet` | `s-dcgm` |" in out
+    assert "**replaced**: `spec.selector.matchLabels.pool` cannot change in place" in out
+    assert "`spec.selector.matchLabels.pool`: `l4` → `l4-b`" in out
+
+
+def test_list_elements_are_matched_by_name_not_position():
+    old = {"receivers": [{"name": "a", "url": "1"}, {"name": "b", "url": "2"}]}
+    new = {"receivers": [{"name": "b", "url": "2"}, {"name": "a", "url": "3"}]}
+    assert value_changes(old, new) == [("receivers[a].url", "1", "3")]
+
+
+def test_a_secret_input_change_never_shows_a_value():
+    lines = change_lines("stringData.token", "[secret]", "[secret]")
+    assert lines == ["  - `stringData.token`: secret changed (values not shown)"]
+
+
+def test_two_hundred_changed_dashboards_collapse(tmp_path):
+    def dashboards(expr):
+        return {f"grafana/F/d{i}.json": json.dumps({"uid": f"d{i}", "panels": [{"title": "p", "targets": [{"expr": expr}]}]}) for i in range(200)}
+
+    out = stack_markdown("s", dashboards("up"), dashboards("up == 1"), "", tmp_path)
+    assert out.count("~ query of “p”") == 200
+    assert "<details><summary>175 more dashboards</summary>" in out
+    before = out[:out.index("<details><summary>175 more dashboards")]
+    assert before.count("~ query of “p”") == 25

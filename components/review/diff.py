@@ -27,6 +27,10 @@ from ..render.policy import check as policy_check
 
 MARKER = "<!-- infermon-preview -->"
 MAX_FIELDS = 8
+MAX_CHANGES = 20
+"""Changed fields listed per resource before the rest are counted."""
+COLLAPSE_AFTER = 25
+"""Entries of a section shown before the rest fold into a <details> block."""
 
 
 class DiffError(Exception):
@@ -62,18 +66,75 @@ def render_in(worktree: Path, stack: str, out: Path) -> tuple[Optional[dict[str,
 # --- comparisons ----------------------------------------------------------------------------------
 
 
-def _flatten(value: Any, path: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            out.update(_flatten(v, f"{path}.{k}" if path else str(k)))
-        return out or {path: {}}
-    if isinstance(value, list):
-        out = {}
-        for i, v in enumerate(value):
-            out.update(_flatten(v, f"{path}[{i}]"))
-        return out or {path: []}
-    return {path: value}
+UNSET = object()
+"""A value absent on one side."""
+SECRET = "[secret]"
+IDENTITY_KEYS = ("alert", "record", "job_name", "name", "uid", "title", "id")
+"""Keys that name a list element (rules, scrape jobs, receivers, containers, panels): lists of
+mappings are compared by the first of these every element has, uniquely, not by position."""
+
+
+def _identity(items: list[Any]) -> Optional[str]:
+    if not items or not all(isinstance(i, dict) for i in items):
+        return None
+    for key in IDENTITY_KEYS:
+        values = [i.get(key) for i in items]
+        if all(isinstance(v, (str, int)) for v in values):
+            return key
+    return None
+
+
+def value_changes(old: Any, new: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """Every changed leaf as (path, old, new); list elements by identity where they have one."""
+    if old == new:
+        return []
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for k in sorted(set(old) | set(new), key=str):
+            out += value_changes(old.get(k, UNSET), new.get(k, UNSET), f"{path}.{k}" if path else str(k))
+        return out
+    if isinstance(old, list) and isinstance(new, list):
+        key = _identity(old) if old else None
+        if key and key == (_identity(new) if new else key) and len({str(i[key]) for i in old}) == len(old) \
+                and len({str(i[key]) for i in new}) == len(new):
+            by_old, by_new = {str(i[key]): i for i in old}, {str(i[key]): i for i in new}
+            order = [str(i[key]) for i in old] + [str(i[key]) for i in new if str(i[key]) not in by_old]
+            out = []
+            for ident in order:
+                out += value_changes(by_old.get(ident, UNSET), by_new.get(ident, UNSET), f"{path}[{ident}]")
+            return out
+        if len(old) == len(new):
+            out = []
+            for i, (a, b) in enumerate(zip(old, new)):
+                out += value_changes(a, b, f"{path}[{i}]")
+            return out
+    return [(path, old, new)]
+
+
+REPLACE_ON = {
+    "kubernetes:apps/v1:DaemonSet": ("spec.selector",),
+    "kubernetes:apps/v1:Deployment": ("spec.selector",),
+    "kubernetes:apps/v1:StatefulSet": ("spec.selector", "spec.serviceName", "spec.volumeClaimTemplates"),
+    "kubernetes:core/v1:Service": ("spec.clusterIP", "spec.clusterIPs"),
+    "kubernetes:core/v1:Secret": ("type",),
+    "kubernetes:core/v1:PersistentVolumeClaim": ("spec.storageClassName", "spec.accessModes", "spec.selector"),
+    "kubernetes:helm.sh/v3:Release": ("name", "namespace"),
+}
+"""Inputs the provider cannot change in place: the resource is deleted and created again
+(immutable Kubernetes fields; a Helm release's name and namespace)."""
+DOCKER_CONTAINER_UPDATABLE = ("restart", "maxRetryCount", "cpuShares", "cpuSet", "memory", "memorySwap")
+"""The only container settings pulumi-docker changes in place; any other change recreates the container."""
+
+
+def replaced_by(rtype: str, paths: list[str]) -> list[str]:
+    """The changed paths that make the provider replace the resource rather than update it."""
+    def under(p: str, prefix: str) -> bool:
+        return p == prefix or p.startswith(prefix + ".") or p.startswith(prefix + "[")
+
+    if rtype == "docker:index/container:Container":
+        return [p for p in paths if not any(under(p, k) for k in DOCKER_CONTAINER_UPDATABLE)]
+    prefixes = REPLACE_ON.get(rtype, ()) + (("metadata.name", "metadata.namespace") if rtype.startswith("kubernetes:") else ())
+    return [p for p in paths if any(under(p, k) for k in prefixes)]
 
 
 def _manifest(files: dict[str, str]) -> dict[tuple[str, str], dict]:
@@ -81,16 +142,57 @@ def _manifest(files: dict[str, str]) -> dict[tuple[str, str], dict]:
 
 
 def resource_changes(base: dict[str, str], head: dict[str, str]) -> tuple[list, list, list]:
+    """(added, removed, changed): changed as ((type, name), [(path, old, new)], replace paths)."""
     b, h = _manifest(base), _manifest(head)
     added = sorted(k for k in h if k not in b)
     removed = sorted(k for k in b if k not in h)
     changed = []
     for k in sorted(set(b) & set(h)):
-        fb, fh = _flatten(b[k]["inputs"]), _flatten(h[k]["inputs"])
-        paths = sorted(p for p in set(fb) | set(fh) if fb.get(p) != fh.get(p))
-        if paths:
-            changed.append((k, paths))
+        changes = value_changes(b[k]["inputs"], h[k]["inputs"])
+        if changes:
+            changed.append((k, changes, replaced_by(k[0], [p for p, _, _ in changes])))
     return added, removed, changed
+
+
+def _blob(value: Any) -> Optional[list[str]]:
+    """A long or multi-line string as lines to diff (JSON pretty-printed); None for a short value."""
+    if not isinstance(value, str) or (len(value) <= 80 and "\n" not in value):
+        return None
+    try:
+        parsed = json.loads(value)
+        if isinstance(parsed, (dict, list)):
+            return json.dumps(parsed, indent=2, sort_keys=True).splitlines()
+    except ValueError:
+        pass
+    return value.splitlines() or [""]
+
+
+def _show(value: Any) -> str:
+    if value is UNSET:
+        return "_(unset)_"
+    if value == SECRET:
+        return SECRET
+    text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
+    if len(text) > 80:
+        text = text[:77] + "…"
+    return f"`{text}`" if "`" not in text else f"`` {text} ``"
+
+
+def change_lines(path: str, old: Any, new: Any) -> list[str]:
+    """One changed input as Markdown list lines (a collapsible unified diff for long strings)."""
+    import difflib
+
+    if old == SECRET or new == SECRET:
+        return [f"  - `{path}`: secret changed (values not shown)" if old is not UNSET and new is not UNSET
+                else f"  - `{path}`: {'added' if old is UNSET else 'removed'} (secret)"]
+    a, b = _blob(old), _blob(new)
+    if a is None and b is None:
+        return [f"  - `{path}`: {_show(old)} → {_show(new)}"]
+    udiff = list(difflib.unified_diff(a or [], b or [], "base", "head", n=1, lineterm=""))[2:]
+    shown = udiff[:MAX_FILE_LINES] + ([f"… {len(udiff) - MAX_FILE_LINES} more lines"] if len(udiff) > MAX_FILE_LINES else [])
+    changed = sum(1 for line in udiff if line[:1] in "+-" and not line.startswith("@@"))
+    return [f"  - `{path}`:", "", f"    <details><summary>{changed} lines changed</summary>", "", "    ```diff",
+            *[f"    {line}" for line in shown], "    ```", "", "    </details>", ""]
 
 
 def _dashboards(files: dict[str, str]) -> dict[str, dict]:
@@ -247,34 +349,72 @@ def file_changes(base: dict[str, str], head: dict[str, str]) -> list[str]:
 # --- markdown ------------------------------------------------------------------------------------
 
 
-def stack_markdown(stack: str, base: Optional[dict[str, str]], head: dict[str, str], why: str, root: Path) -> str:
+def stack_markdown(stack: str, base: Optional[dict[str, str]], head: dict[str, str], why: str, root: Path,
+                   secret_changes: Optional[list[str]] = None) -> str:
     lines = [f"### Stack `{stack}`", ""]
     if base is None:
         lines += [f"_At the base, {why}: everything below is new._", ""]
         base = {}
     added, removed, changed = resource_changes(base, head)
     sections = [
-        ("Dashboards", dashboard_changes(base, head)),
+        ("Dashboards", collapse(dashboard_changes(base, head), "dashboards")),
         ("Alert thresholds and rules", alert_changes(base, head)),
         ("Datadog monitors", monitor_changes(base, head)),
         ("Scrape targets", target_changes(base, head)),
         ("Configuration files", file_changes(base, head) if base else []),
+        ("Secrets", secret_changes or []),
         ("Policy violations", policy_changes(base, head, stack, root)),
     ]
     if not (added or removed or changed) and not any(s for _, s in sections):
         return "\n".join(lines + ["No changes.", ""])
-    lines.append(f"**Resources:** {len(added)} to add, {len(removed)} to delete, {len(changed)} to update")
+    replaces = sum(1 for _, _, r in changed if r)
+    lines.append(f"**+ {len(added)} ~ {len(changed) - replaces} − {len(removed)}, {replaces} replace** "
+                 f"({len(added)} to add, {len(changed) - replaces} to update, {len(removed)} to delete, {replaces} to replace)")
     if added or removed or changed:
         lines += ["", "| | type | name | changed fields |", "| --- | --- | --- | --- |"]
         lines += [f"| + | `{t}` | `{n}` | |" for t, n in added]
         lines += [f"| − | `{t}` | `{n}` | |" for t, n in removed]
-        for (t, n), paths in changed:
+        for (t, n), changes, replace in changed:
+            paths = [p for p, _, _ in changes]
             shown = ", ".join(f"`{p}`" for p in paths[:MAX_FIELDS]) + (f" and {len(paths) - MAX_FIELDS} more" if len(paths) > MAX_FIELDS else "")
-            lines.append(f"| ~ | `{t}` | `{n}` | {shown} |")
+            lines.append(f"| {'± **replace**' if replace else '~'} | `{t}` | `{n}` | {shown} |")
+    if changed:
+        details: list[str] = []
+        for (t, n), changes, replace in changed:
+            why = f" — **replaced**: {', '.join(f'`{p}`' for p in replace[:3])} cannot change in place" if replace else ""
+            entry = [f"- {'±' if replace else '~'} `{t}` `{n}`{why}"]
+            for path, old, new in changes[:MAX_CHANGES]:
+                entry += change_lines(path, old, new)
+            if len(changes) > MAX_CHANGES:
+                entry.append(f"  - … and {len(changes) - MAX_CHANGES} more changed fields")
+            details.append("\n".join(entry))
+        lines += ["", "**Changed values**", "", *collapse(details, "changed resources")]
     for title, body in sections:
         if body:
             lines += ["", f"**{title}**", "", *body]
     return "\n".join(lines) + "\n"
+
+
+def collapse(items: list[str], what: str, limit: int = COLLAPSE_AFTER) -> list[str]:
+    """The first ``limit`` items, the rest in a collapsed block that says how many there are."""
+    if len(items) <= limit:
+        return items
+    return [*items[:limit], "", f"<details><summary>{len(items) - limit} more {what}</summary>", "", *items[limit:], "", "</details>"]
+
+
+def secret_changes_between(base_file: Optional[Path], head_file: Path) -> list[str]:
+    """Secret config keys whose ciphertext changed: named, never shown."""
+    def secure(path: Optional[Path]) -> dict[str, Any]:
+        if path is None or not path.is_file():
+            return {}
+        doc = stackfile.load_yaml(path.read_text(), str(path)) or {}
+        return {k: v for k, v in (doc.get("config") or {}).items() if isinstance(v, dict) and set(v) == {"secure"}}
+
+    b, h = secure(base_file), secure(head_file)
+    lines = [f"- `{k}`: **new secret** (value not shown)" for k in sorted(set(h) - set(b))]
+    lines += [f"- `{k}`: removed" for k in sorted(set(b) - set(h))]
+    lines += [f"- `{k}`: changed (value not shown)" for k in sorted(set(b) & set(h)) if b[k] != h[k]]
+    return lines
 
 
 def diff(base_ref: str, stack_arg: str, root: Optional[Path] = None) -> str:
@@ -297,7 +437,8 @@ def diff(base_ref: str, stack_arg: str, root: Optional[Path] = None) -> str:
             if head is None:
                 raise DiffError(f"stack {stack} in the working tree: {why_head}")
             base, why = render_in(worktree, stack, tmp / "base-out" / stack)
-            parts.append(stack_markdown(stack, base, head, why, top))
+            secrets = secret_changes_between(worktree / "stacks" / f"Pulumi.{stack}.yaml", top / "stacks" / f"Pulumi.{stack}.yaml")
+            parts.append(stack_markdown(stack, base, head, why, top, secrets))
         parts.append("<sub>Rendered offline under the Pulumi mock engine; secrets are never shown. "
                      "`pulumi preview` against the real stack remains the source of truth.</sub>")
         return "\n".join(parts) + "\n"
