@@ -81,14 +81,18 @@ def alertmanager_config(am: m.Alertmanager) -> dict[str, Any]:
             entry["channel"] = r.channel
         receivers.append({"name": r.name, block: [entry]})
     default = am.default_receiver or (am.receivers[0].name if am.receivers else "null")
-    if not am.receivers:
-        receivers.append({"name": "null"})
-    routes = []
+    receivers.append({"name": "null"})
+    # before the user's routes, as in the chart's own config: the always-firing alerts never page
+    watchdog: dict[str, Any] = {"receiver": am.watchdog_receiver or "null", "matchers": ['alertname="Watchdog"']}
+    if am.watchdog_receiver:  # a heartbeat: every minute, so the switch notices within minutes when it stops
+        watchdog.update({"group_wait": "0s", "group_interval": "1m", "repeat_interval": "1m"})
+    routes = [watchdog, {"receiver": "null", "matchers": ['alertname="InfoInhibitor"']}]
     for route in am.routes:
         entry = {"receiver": route.receiver, "matchers": [equality_matcher(k, v) for k, v in sorted(route.matchers.items())]}
         if route.continue_:
             entry["continue"] = True
         routes.append(entry)
+    same_alert = ["alertname", "cluster", "namespace", "service"]
     return {
         "global": {"resolve_timeout": "5m"},
         "route": {
@@ -100,12 +104,13 @@ def alertmanager_config(am: m.Alertmanager) -> dict[str, Any]:
             "routes": routes,
         },
         "receivers": receivers,
+        # the chart's inhibitions, with infermon's finer `equal` for severities (the chart's
+        # namespace + alertname would let one service's critical alert silence another's warning)
         "inhibit_rules": [
-            {
-                "source_matchers": ['severity="critical"'],
-                "target_matchers": ['severity=~"warning|info"'],
-                "equal": ["alertname", "cluster", "namespace", "service"],
-            }
+            {"source_matchers": ['severity="critical"'], "target_matchers": ['severity=~"warning|info"'], "equal": same_alert},
+            {"source_matchers": ['severity="warning"'], "target_matchers": ['severity="info"'], "equal": same_alert},
+            {"source_matchers": ['alertname="InfoInhibitor"'], "target_matchers": ['severity="info"'], "equal": ["namespace"]},
+            {"target_matchers": ['alertname="InfoInhibitor"']},
         ],
     }
 

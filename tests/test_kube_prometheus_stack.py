@@ -109,7 +109,7 @@ def test_alertmanager_receivers_read_credentials_from_mounted_files(prod):
     assert receivers["slack-llm"]["slack_configs"][0]["api_url_file"].endswith("/slack-llm")
     route = am["config"]["route"]
     assert route["receiver"] == "slack-platform"
-    assert route["routes"][0] == {"receiver": "pagerduty-oncall", "matchers": ['severity="critical"'], "continue": True}
+    assert route["routes"][2] == {"receiver": "pagerduty-oncall", "matchers": ['severity="critical"'], "continue": True}
 
 
 def test_custom_resources_depend_on_the_release(prod):

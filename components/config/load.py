@@ -398,7 +398,11 @@ def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
     for i, route in enumerate(am.routes):
         if route.receiver not in names:
             add(f"alertmanager.routes[{i}].receiver", f"'{route.receiver}' is not one of the receivers ({', '.join(names) or 'none defined'})")
+    if am.watchdog_receiver and am.watchdog_receiver not in names:
+        add("alertmanager.watchdogReceiver", f"'{am.watchdog_receiver}' is not one of the receivers ({', '.join(names) or 'none defined'})")
     for i, r in enumerate(am.receivers):
+        if r.name == "null":
+            add(f"alertmanager.receivers[{i}].name", "'null' is reserved: it is the receiver that discards Watchdog and InfoInhibitor")
         if r.channel is not None and r.type != "slack":
             add(f"alertmanager.receivers[{i}].channel", f"only for type slack, not {r.type}")
     if not am.enabled and (am.receivers or am.routes):

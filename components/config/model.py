@@ -279,7 +279,13 @@ class Alertmanager(Model):
     """Receiver for alerts no route matches; the first receiver when unset."""
 
     routes: list[Route] = Field(default_factory=list)
-    """Routing tree below the root, evaluated in order."""
+    """Routing tree below the root, evaluated in order. The chart's always-firing ``Watchdog`` and
+    ``InfoInhibitor`` alerts are routed before these, to the ``null`` receiver."""
+
+    watchdog_receiver: Optional[K8sName] = None
+    """Receiver of the always-firing ``Watchdog`` alert: a dead-man's switch (Healthchecks.io,
+    PagerDuty heartbeat, Dead Man's Snitch) that pages when the pings stop, i.e. when the alerting
+    pipeline itself is down. It is re-sent every minute. Unset: Watchdog goes to ``null``."""
 
 
 # --- grafana ------------------------------------------------------------------
