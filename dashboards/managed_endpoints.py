@@ -13,6 +13,7 @@ ROWS = [
         P("latency_p50", "latency_p99", title="Latency p50 / p99"),
         P("requests_per_second"),
         P("errors_4xx", "errors_5xx", title="4xx and 5xx per second"),
+        P("error_ratio_endpoint"),
     )),
     Row("Capacity", (
         P("cpu_usage"),

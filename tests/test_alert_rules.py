@@ -82,9 +82,12 @@ def fixtures(alert: str, fire: bool) -> list[tuple[str, list[dict]]]:
     if alert == "MLServerLowSuccessRatio":
         L = {"service": "m", "model": "sd", "version": "1"}
         return [("m", [counter("model_infer_request_success_total", L, 90), counter("model_infer_request_failure_total", L, 10 if f else 0.5)])]
-    if alert == "MLServerQueueBacklog":
+    if alert == "MLServerQueueBacklog":  # MLServer's buckets: prometheus_client's defaults, highest finite 10.0
         L = {"service": "m"}
-        return [("m", histogram("parallel_request_queue", L, ["10", "50", "100", "+Inf"], [0, 0, 60, 0] if f else [60, 0, 0, 0]))]
+        per_min, mean = 60, (80 if f else 2)
+        buckets = [counter("parallel_request_queue_bucket", {**L, "le": le}, per_min if f is False or le == "+Inf" else 0)
+                   for le in ("1.0", "5.0", "10.0", "+Inf")]
+        return [("m", buckets + [counter("parallel_request_queue_count", L, per_min), counter("parallel_request_queue_sum", L, per_min * mean)])]
     if alert == "MLServerNotReady":
         L = {"service": "m", "app_name": "mlserver", "method": "GET", "path": "/v2/health/ready"}
         return [("m", [counter("rest_server_requests_total", {**L, "status_code": "503" if f else "200"}, 6)])]
@@ -119,9 +122,11 @@ def fixtures(alert: str, fire: bool) -> list[tuple[str, list[dict]]]:
     if alert == "LLMGatewayQuotaNearLimit":
         L = {"service": "g", "namespace": "arks", "model": "llama", "quota_name": "q", "quota_type": "tokens"}
         return [("g", [gauge("gateway_quota_usage", L, 95 if f else 50), gauge("gateway_quota_limit", L, 100)])]
-    if alert == "DatabricksHigh5xxRate":
+    if alert == "DatabricksHighErrorRatio":  # per-minute gauges: 10 % fires; 0.5 %, 2 of 4 requests and no traffic do not
         L = {"service": "d", "endpoint": "e1"}
-        return [("d", [gauge("request_count_total", L, 600), gauge("request_5xx_count_total", L, 30 if f else 0)])]
+        if f:
+            return [("d", [gauge("request_count_total", L, 30), gauge("request_5xx_count_total", L, 3)])]
+        return [("d", [gauge("request_count_total", L, total), gauge("request_5xx_count_total", L, errors)]) for total, errors in ((6000, 30), (4, 2), (0, 0))]
     if alert == "DatabricksHighP99Latency":
         L = {"service": "d", "endpoint": "e1"}
         return [("d", histogram("request_latency_ms", L, ["500", "1000", "5000", "+Inf"], [0, 0, 100, 0] if f else [100, 0, 0, 0], kind="gauge"))]

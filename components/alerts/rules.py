@@ -30,6 +30,15 @@ LATENCY_HISTOGRAMS = {
 """Kinds with a latency histogram, for latency SLOs: (histogram, extra matchers)."""
 
 
+def slo_latency_boundaries(kind: str) -> list[float]:
+    """Thresholds a latency SLO of ``kind`` can use: its histogram's bucket boundaries (for Arks
+    runtimes, those both backends have: the pods run vLLM or SGLang)."""
+    from ..catalog.buckets import bucket_bounds
+
+    names = ("vllm:e2e_request_latency_seconds", "sglang:e2e_request_latency_seconds") if kind == "arks-runtime" else (LATENCY_HISTOGRAMS[kind][0],)
+    return sorted(set.intersection(*(set(bucket_bounds(n)) for n in names)))
+
+
 @dataclass(frozen=True)
 class Target:
     """A service or endpoint group that gets per-service rules."""

@@ -45,9 +45,11 @@ ALERTS: tuple[AlertSpec, ...] = (
               "{{ $labels.service }}: inference success ratio below target",
               "Only {{ $value | humanizePercentage }} of inferences succeed.", "infermon-mlserver", "humanizePercentage",
               record="service:mlserver_inference_success:ratio_rate5m"),
-    AlertSpec("MLServerQueueBacklog", ("mlserver",), "queue_size_p95", ">", 50, "10m", "warning",
+    # the mean, not a quantile: MLServer's queue histogram has prometheus_client's default buckets
+    # (highest finite 10), so a quantile can never exceed 10
+    AlertSpec("MLServerQueueBacklog", ("mlserver",), "queue_size_mean", ">", 50, "10m", "warning",
               "{{ $labels.service }}: inference worker queue is backing up",
-              "The 95th percentile of the worker queue size is {{ $value | humanize }} requests.", "infermon-mlserver"),
+              "Requests found {{ $value | humanize }} others queued for a worker on average.", "infermon-mlserver"),
     AlertSpec("MLServerNotReady", ("mlserver",), "not_ready", ">", 0, "5m", "critical",
               "{{ $labels.service }}: readiness endpoint answers non-200",
               "{{ $value | humanize }} readiness probes per second are answered with a status other than 200.", "infermon-mlserver"),
@@ -95,9 +97,10 @@ ALERTS: tuple[AlertSpec, ...] = (
               "Quota {{ $labels.quota_name }} ({{ $labels.quota_type }}) is {{ $value | humanizePercentage }} used.", "infermon-llm-gateway",
               "humanizePercentage"),
     # Databricks (per-minute gauges: no rate())
-    AlertSpec("DatabricksHigh5xxRate", ("databricks",), "errors_5xx", ">", 0.1, "5m", "critical",
-              "{{ $labels.service }}/{{ $labels.endpoint }}: serving endpoint returns 5xx",
-              "{{ $value | humanize }} server errors per second in the last minute.", "infermon-managed-endpoints"),
+    AlertSpec("DatabricksHighErrorRatio", ("databricks",), "error_ratio_endpoint", ">", 0.05, "5m", "critical",
+              "{{ $labels.service }}/{{ $labels.endpoint }}: serving endpoint fails requests",
+              "{{ $value | humanizePercentage }} of the endpoint's requests in the last minute got a 5xx.", "infermon-managed-endpoints",
+              "humanizePercentage"),
     AlertSpec("DatabricksHighP99Latency", ("databricks",), "latency_p99", ">", 2000, "10m", "warning",
               "{{ $labels.service }}/{{ $labels.endpoint }}: p99 latency above target",
               "p99 latency in the last minute is {{ $value | humanize }} ms.", "infermon-managed-endpoints"),

@@ -24,6 +24,8 @@ METRICS = (
 )
 
 BY = "service, endpoint"
+MIN_REQUESTS = 10
+"""Requests a minute below which an endpoint's error ratio is not computed (no alert on 1 of 2)."""
 LEG = "{{service}} {{endpoint}}"
 
 
@@ -42,6 +44,10 @@ SIGNALS = (
     Signal("errors_5xx", "5xx/s", (f"sum by ({BY}) ({{{{request_5xx_count_total}}}}) / 60",), "reqps", "Server errors per second.", LEG),
     Signal("error_ratio", "5xx ratio", ("sum by (service) ({{request_5xx_count_total}}) / sum by (service) ({{request_count_total}})",),
            "percentunit", "Server errors as a share of requests in the last minute.", "{{service}}", ((0.01, "orange"), (0.05, "red"))),
+    Signal("error_ratio_endpoint", "5xx ratio per endpoint",
+           (f"sum by ({BY}) ({{{{request_5xx_count_total}}}}) / (sum by ({BY}) ({{{{request_count_total}}}}) >= {MIN_REQUESTS})",),
+           "percentunit", f"Server errors as a share of requests in the last minute, per endpoint; shown from {MIN_REQUESTS} "
+           "requests a minute (below that one error is a large share of nothing).", LEG, ((0.01, "orange"), (0.05, "red"))),
     _latency(0.5),
     _latency(0.99),
     Signal("cpu_usage", "CPU", (f"max by ({BY}) ({{{{cpu_usage_percentage}}}})",), "percent", "Average CPU usage across replicas.", LEG,

@@ -506,7 +506,7 @@ def _docker_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
 
 
 def _alert_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
-    from ..alerts.rules import LATENCY_HISTOGRAMS
+    from ..alerts.rules import LATENCY_HISTOGRAMS, slo_latency_boundaries
     from ..alerts.specs import ALL_NAMES, BY_NAME, threshold_problem
 
     issues: list[ConfigIssue] = []
@@ -538,6 +538,10 @@ def _alert_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
             if s.slo.latency is not None and s.kind not in LATENCY_HISTOGRAMS:
                 issues.append(ConfigIssue(f"inference[{i}].slo.latency",
                                           f"kind {s.kind} exports no latency histogram (latency SLOs: {', '.join(LATENCY_HISTOGRAMS)})"))
+            elif s.slo.latency is not None and (bounds := slo_latency_boundaries(s.kind)) and s.slo.latency.threshold not in bounds:
+                issues.append(ConfigIssue(f"inference[{i}].slo.latency.threshold",
+                                          f"{s.slo.latency.threshold:g} is not a bucket boundary of {LATENCY_HISTOGRAMS[s.kind][0]}, so no series "
+                                          f"counts the requests faster than it; use one of {', '.join(f'{b:g}' for b in bounds)}"))
             if s.slo.availability is not None and s.kind == "generic":
                 issues.append(ConfigIssue(f"inference[{i}].slo.availability", "kind generic has no error signal"))
     for i, e in enumerate(cfg.endpoints):

@@ -108,9 +108,13 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         f"sum({_window(s)}):{_term(k, 'sum', 'model_infer_request_success_total', f, ('service',), '.as_count()')}"
         f" / ({_term(k, 'sum', 'model_infer_request_success_total', f, ('service',), '.as_count()')}"
         f" + {_term(k, 'sum', 'model_infer_request_failure_total', f, ('service',), '.as_count()')})"),
-    ("MLServerQueueBacklog", "mlserver"): _pct("p95", "parallel_request_queue_bucket", ("service",)),
+    ("MLServerQueueBacklog", "mlserver"): lambda k, f, s: (
+        f"avg({_window(s)}):{_term(k, 'sum', 'parallel_request_queue_sum', f, ('service',), '.as_count()')}"
+        f" / {_term(k, 'sum', 'parallel_request_queue_count', f, ('service',), '.as_count()')}"),
     ("MLServerNotReady", "mlserver"): _rate("rest_server_requests_total", ("service",), ",path:*ready,!status_code:200"),
-    ("DatabricksHigh5xxRate", "databricks"): lambda k, f, s: f"avg({_window(s)}):{_term(k, 'sum', 'request_5xx_count_total', f, ('service', 'endpoint'))} / 60",
+    ("DatabricksHighErrorRatio", "databricks"): lambda k, f, s: (
+        f"avg({_window(s)}):{_term(k, 'sum', 'request_5xx_count_total', f, ('service', 'endpoint'))}"
+        f" / {_term(k, 'sum', 'request_count_total', f, ('service', 'endpoint'))}"),
     ("DatabricksHighP99Latency", "databricks"): _pct("p99", "request_latency_ms_bucket", ("service", "endpoint")),
     ("GPUXidError", "dcgm"): _gauge("DCGM_FI_DEV_XID_ERRORS", GPU_BY, time="max"),
     ("GPUTemperatureHigh", "dcgm"): _gauge("DCGM_FI_DEV_GPU_TEMP", GPU_BY),

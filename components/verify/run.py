@@ -43,7 +43,7 @@ FAULT_FOR = {
     "LLMKVCacheNearFull": "kv_full", "LLMPreemptions": "kv_full", "LLMGatewayHighErrorRatio": "error_burst",
     "LLMGatewayRateLimitSurge": "error_burst", "LLMGatewayQuotaNearLimit": "error_burst",
     "MLServerHighInferenceLatency": "latency_spike", "MLServerLowSuccessRatio": "error_burst", "MLServerQueueBacklog": "queue_growth",
-    "MLServerNotReady": "not_ready", "DatabricksHigh5xxRate": "error_burst", "DatabricksHighP99Latency": "latency_spike",
+    "MLServerNotReady": "not_ready", "DatabricksHighErrorRatio": "error_burst", "DatabricksHighP99Latency": "latency_spike",
     "GPUXidError": "xid", "GPUTemperatureHigh": "overheat", "GPUFramebufferNearFull": "fb_full", "GPURowRemapFailure": "row_remap",
     "GPUAllocatedButIdle": "idle", "SLOAvailabilityBurnRate": "error_burst", "SLOLatencyBurnRate": "latency_spike",
     "InfermonTargetDown": "down", "InfermonScrapesFailing": "down",
