@@ -148,8 +148,12 @@ def fixtures(alert: str, fire: bool) -> list[tuple[str, list[dict]]]:
         return [("m", [gauge("up", {"service": "m", "job": "inference/m", "instance": "m:8082"}, flap if f else f"1x{MINUTES}")])]
     if alert == "SLOAvailabilityBurnRate":
         L = {"service": "v", "model_name": "llama"}
+        if f:  # internal errors burn the budget
+            return [("v", [counter("vllm:request_success_total", {**L, "finished_reason": "stop"}, 80),
+                           counter("vllm:request_success_total", {**L, "finished_reason": "error"}, 20)])]
+        # clients aborting do not; nor does a server that never had an error (no "error" series at all)
         return [("v", [counter("vllm:request_success_total", {**L, "finished_reason": "stop"}, 80),
-                       counter("vllm:request_success_total", {**L, "finished_reason": "abort"}, 20 if f else 0)])]
+                       counter("vllm:request_success_total", {**L, "finished_reason": "abort"}, 20)])]
     if alert == "SLOLatencyBurnRate":
         L = {"service": "v", "model_name": "llama"}
         return [("v", histogram("vllm:e2e_request_latency_seconds", L, ["5.0", "10.0", "20.0", "+Inf"], [0, 0, 60, 0] if f else [60, 0, 0, 0]))]

@@ -11,12 +11,13 @@ blank dashboards:
 - ``vllm:num_requests_swapped`` exists in v0 only.
 
 Labels: ``model_name`` (and ``engine`` in v1); ``vllm:request_success_total`` adds
-``finished_reason`` (stop, length, abort). Counters are exposed with ``_total``.
+``finished_reason`` (vllm/v1/engine/__init__.py FINISH_REASON_STRINGS: stop, length, abort, error,
+repetition; error and repetition in recent releases only). Counters are exposed with ``_total``.
 """
 
 from . import llm
 from .base import RATE_WINDOW as W
-from .base import Kind, Metric, Signal, quantile_signals
+from .base import Kind, Metric, Signal, quantile_signals, rate_or_zero
 
 L = ("model_name", "engine")
 
@@ -54,10 +55,14 @@ def signals(p: str = "vllm:") -> tuple[Signal, ...]:
         Signal("request_rate", "Requests", (f"sum by (service) (rate({{{{{p}request_success_total}}}}[{W}]))",),
                "reqps", "Finished requests per second.", "{{service}}"),
         Signal("success_by_reason", "Finished requests by reason", (f"sum by ({BY}, finished_reason) (rate({{{{{p}request_success_total}}}}[{W}]))",),
-               "reqps", "Finished requests per second by finish reason: stop (end of sequence), length (hit max tokens), abort.", LEG + " {{finished_reason}}"),
-        Signal("error_ratio", "Aborted ratio",
-               (f'sum by (service) (rate({{{{{p}request_success_total|finished_reason="abort"}}}}[{W}])) / sum by (service) (rate({{{{{p}request_success_total}}}}[{W}]))',),
-               "percentunit", "Aborted requests as a share of finished requests (vLLM counts no other failures).", "{{service}}", ((0.05, "orange"), (0.2, "red"))),
+               "reqps", "Finished requests per second by finish reason: stop (end of sequence), length (hit max tokens), abort "
+               "(the client went away), error (internal error), repetition.", LEG + " {{finished_reason}}"),
+        Signal("error_ratio", "Error ratio",
+               (rate_or_zero(f'{p}request_success_total|finished_reason="error"', f"{p}request_success_total", "service")
+                + f" / sum by (service) (rate({{{{{p}request_success_total}}}}[{W}]))",),
+               "percentunit", 'Requests that ended in an internal error (finished_reason="error", answered with HTTP 500) as a share of '
+               "finished requests; client aborts (abort) are not errors. vLLM before the error reason counts none.",
+               "{{service}}", ((0.01, "orange"), (0.05, "red"))),
         *quantile_signals("ttft", "Time to first token", (f"{{{{{p}time_to_first_token_seconds_bucket}}}}",), BY, "s",
                           "Time from request arrival to the first generated token.", LEG),
         *quantile_signals("e2e_latency", "E2E latency", (f"{{{{{p}e2e_request_latency_seconds_bucket}}}}",), BY, "s",

@@ -202,7 +202,7 @@ VLLM_NEW_ONLY = {"vllm:kv_cache_usage_perc", "vllm:prefix_cache_queries_total", 
 
 LABEL_VALUES = {
     "model": ["m1"], "model_name": ["llama-3-8b"], "version": ["1"], "engine": ["0"], "reason": ["BACKEND", "OTHER"],
-    "finished_reason": ["stop", "length", "abort"], "status": ["200", "429", "500"], "status_code": ["200", "503"],
+    "finished_reason": ["stop", "length", "abort", "error"], "status": ["200", "429", "500"], "status_code": ["200", "503"],
     "app_name": ["mlserver"], "method": ["POST"], "gpu_uuid": ["GPU-0"], "gpu": ["0"], "UUID": ["GPU-0"],
     "pci_bus_id": ["00000000:3B:00.0"], "device": ["nvidia0"], "modelName": ["NVIDIA H100 80GB HBM3"],
     "DCGM_FI_DRIVER_VERSION": ["550.54.15"], "pod": ["chat-0"], "namespace": ["llm"], "container": ["vllm"], "user": ["u1"],
@@ -233,8 +233,10 @@ def _share(labels: dict[str, str], st: State) -> float:
     err = st.error_share
     if labels.get("path") == "/v2/health/ready":
         return 0.2 if (labels.get("status_code") == "200") == st.ready else 0.0
-    if labels.get("finished_reason") == "abort" or labels.get("status") == "500" or labels.get("status_code") == "503":
+    if labels.get("finished_reason") == "error" or labels.get("status") == "500" or labels.get("status_code") == "503":
         share = err
+    elif labels.get("finished_reason") == "abort":  # clients going away: not a fault of the server
+        share = 0.01
     elif labels.get("status") == "429":
         share = err / 2
     elif labels.get("finished_reason") == "length":
