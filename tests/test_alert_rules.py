@@ -130,8 +130,13 @@ def fixtures(alert: str, fire: bool) -> list[tuple[str, list[dict]]]:
     if alert == "DatabricksHighP99Latency":
         L = {"service": "d", "endpoint": "e1"}
         return [("d", histogram("request_latency_ms", L, ["500", "1000", "5000", "+Inf"], [0, 0, 100, 0] if f else [100, 0, 0, 0], kind="gauge"))]
-    if alert == "GPUXidError":
-        return [("", [gauge("DCGM_FI_DEV_XID_ERRORS", GPU, 79 if f else 0)])]
+    if alert in ("GPUXidError", "GPUXidApplicationError"):
+        # dcgm-exporter keeps the last XID: a new one fires, one that has stood for an hour does not
+        mine, other = (79, 13) if alert == "GPUXidError" else (13, 79)
+        new = lambda code: gauge("DCGM_FI_DEV_XID_ERRORS", GPU, f"0x50 {code}x{MINUTES - 51}")  # noqa: E731
+        if f:
+            return [("", [new(mine)])]
+        return [("", [gauge("DCGM_FI_DEV_XID_ERRORS", GPU, mine)]), ("", [new(other)]), ("", [gauge("DCGM_FI_DEV_XID_ERRORS", GPU, 0)])]
     if alert == "GPUTemperatureHigh":
         return [("", [gauge("DCGM_FI_DEV_GPU_TEMP", GPU, 90 if f else 60)])]
     if alert == "GPUFramebufferNearFull":

@@ -166,7 +166,8 @@ def test_verify_passes(stack):
     report = verify(stack, progress=lambda m: None)
     assert report.ok, "\n".join(f"{c.name}: {c.detail} {c.failures}" for c in report.checks if not c.ok)
     names = [c.name for c in report.checks]
-    assert names == ["jobs up", "dashboard panels answer", "recording rules", "quiet at baseline", "alerts fire on faults", "alerts fire on outage"]
+    assert names == ["jobs up", "dashboard panels answer", "recording rules", "quiet at baseline", "alerts fire on faults",
+                     "alerts fire on application XID", "alerts fire on outage"]
 
 
 def test_docker_simulators_carry_docker_labels_only():

@@ -105,10 +105,15 @@ ALERTS: tuple[AlertSpec, ...] = (
               "{{ $labels.service }}/{{ $labels.endpoint }}: p99 latency above target",
               "p99 latency in the last minute is {{ $value | humanize }} ms.", "infermon-managed-endpoints"),
     # GPUs (fleet-wide)
-    AlertSpec("GPUXidError", ("dcgm",), "xid_errors", ">", 0, "0m", "critical",
+    AlertSpec("GPUXidError", ("dcgm",), "xid_new_hardware", ">", 0, "0m", "critical",
               "GPU {{ $labels.gpu }} on {{ $labels.node }} reported XID {{ $value }}",
-              "The last XID error of GPU {{ $labels.gpu }} ({{ $labels.gpu_pool }}) is {{ $value }}; see NVIDIA's XID catalogue.",
+              "GPU {{ $labels.gpu }} ({{ $labels.gpu_pool }}) reported XID {{ $value }} in the last 15 minutes: a GPU, memory, "
+              "NVLink or driver fault; look it up in NVIDIA's XID catalogue for the action (reset the GPU, drain the node).",
               "infermon-gpu-fleet", scope="fleet"),
+    AlertSpec("GPUXidApplicationError", ("dcgm",), "xid_new_application", ">", 0, "0m", "warning",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }}: application fault (XID {{ $value }})",
+              "A process on GPU {{ $labels.gpu }} ({{ $labels.gpu_pool }}) hit XID {{ $value }} in the last 15 minutes, an "
+              "application-class fault: check the serving pod's logs and restarts.", "infermon-gpu-fleet", scope="fleet"),
     AlertSpec("GPUTemperatureHigh", ("dcgm",), "temperature", ">", 85, "10m", "warning",
               "GPU {{ $labels.gpu }} on {{ $labels.node }} is hot",
               "GPU temperature is {{ $value | humanize }} °C.", "infermon-gpu-fleet", scope="fleet"),

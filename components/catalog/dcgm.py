@@ -24,6 +24,22 @@ METRICS = tuple(
 BY = "gpu_pool, node, gpu"
 LEG = "{{gpu_pool}} {{node}} GPU {{gpu}}"
 
+APPLICATION_XIDS = (13, 31, 43, 45)
+"""XIDs NVIDIA's XID catalogue resolves by restarting the application (graphics engine exception,
+GPU memory page fault, GPU stopped processing, preemptive cleanup); every other XID points at the
+GPU, its memory, NVLink or the driver."""
+XID_WINDOW = "15m"
+
+
+def _new_xid(application: bool) -> str:
+    """The GPU's XID where it changed in the last 15 minutes: dcgm-exporter keeps the last XID until
+    the exporter restarts, so the value alone would page forever."""
+    xid = "{{DCGM_FI_DEV_XID_ERRORS}}"
+    app = " or ".join(f"{xid} == {code}" for code in APPLICATION_XIDS)
+    which = f"({app})" if application else f"({xid} > 0 unless ({app}))"
+    return f"max by ({BY}) ({which} and changes({xid}[{XID_WINDOW}]) > 0)"
+
+
 SIGNALS = (
     Signal("utilization", "GPU utilisation", ("avg by (gpu_pool, node, gpu) ({{DCGM_FI_DEV_GPU_UTIL}})",), "percent",
            "GPU utilisation (share of time a kernel was running).", LEG),
@@ -47,6 +63,10 @@ SIGNALS = (
            "Share of cycles the memory interface is busy (pools with profiling only).", LEG),
     Signal("xid_errors", "Last XID error", (f"max by ({BY}) ({{{{DCGM_FI_DEV_XID_ERRORS}}}})",), "none",
            "Value of the last XID error (0: none). 13/31/43 are usually application faults, 48/63/64/74/79 hardware.", LEG, ((1, "red"),)),
+    Signal("xid_new_hardware", "New hardware-class XID", (_new_xid(application=False),), "none",
+           "An XID other than the application-class ones appeared in the last 15 minutes (its code is the value).", LEG),
+    Signal("xid_new_application", "New application-class XID", (_new_xid(application=True),), "none",
+           f"XID {', '.join(map(str, APPLICATION_XIDS))} (application faults) appeared in the last 15 minutes.", LEG),
     Signal("pcie_replays", "PCIe replays", (f"sum by ({BY}) (rate({{{{DCGM_FI_DEV_PCIE_REPLAY_COUNTER}}}}[{W}]))",), "ops",
            "PCIe retries per second.", LEG),
     Signal("row_remap_failure", "Row-remap failure", (f"max by ({BY}) ({{{{DCGM_FI_DEV_ROW_REMAP_FAILURE}}}})",), "none",

@@ -116,7 +116,8 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         f"avg({_window(s)}):{_term(k, 'sum', 'request_5xx_count_total', f, ('service', 'endpoint'))}"
         f" / {_term(k, 'sum', 'request_count_total', f, ('service', 'endpoint'))}"),
     ("DatabricksHighP99Latency", "databricks"): _pct("p99", "request_latency_ms_bucket", ("service", "endpoint")),
-    ("GPUXidError", "dcgm"): _gauge("DCGM_FI_DEV_XID_ERRORS", GPU_BY, time="max"),
+    # a new XID of either class (monitor queries cannot filter by value): the last XID changed
+    ("GPUXidError", "dcgm"): lambda k, f, s: f"change(max(last_15m),last_15m):{_term(k, 'max', 'DCGM_FI_DEV_XID_ERRORS', f, GPU_BY)}",
     ("GPUTemperatureHigh", "dcgm"): _gauge("DCGM_FI_DEV_GPU_TEMP", GPU_BY),
     ("GPUFramebufferNearFull", "dcgm"): lambda k, f, s: (
         f"avg({_window(s)}):{_term(k, 'sum', 'DCGM_FI_DEV_FB_USED', f, GPU_BY)}"
@@ -172,6 +173,6 @@ def monitor_specs(loaded: LoadedConfig) -> list[MonitorSpec]:
                 out.append(_spec(loaded, spec, t.kind, t))
     if loaded.config.gpu_pools:
         for spec in ALERTS:
-            if spec.scope == "fleet" and spec.name not in disabled:
+            if spec.scope == "fleet" and spec.name not in disabled and (spec.name, "dcgm") in RECIPES:
                 out.append(_spec(loaded, spec, "dcgm", None))
     return out

@@ -44,7 +44,7 @@ FAULT_FOR = {
     "LLMGatewayRateLimitSurge": "error_burst", "LLMGatewayQuotaNearLimit": "error_burst",
     "MLServerHighInferenceLatency": "latency_spike", "MLServerLowSuccessRatio": "error_burst", "MLServerQueueBacklog": "queue_growth",
     "MLServerNotReady": "not_ready", "DatabricksHighErrorRatio": "error_burst", "DatabricksHighP99Latency": "latency_spike",
-    "GPUXidError": "xid", "GPUTemperatureHigh": "overheat", "GPUFramebufferNearFull": "fb_full", "GPURowRemapFailure": "row_remap",
+    "GPUXidError": "xid", "GPUXidApplicationError": "xid_app", "GPUTemperatureHigh": "overheat", "GPUFramebufferNearFull": "fb_full", "GPURowRemapFailure": "row_remap",
     "GPUAllocatedButIdle": "idle", "SLOAvailabilityBurnRate": "error_burst", "SLOLatencyBurnRate": "latency_spike",
     "InfermonTargetDown": "down", "InfermonScrapesFailing": "down",
 }
@@ -395,7 +395,9 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
 
         rules = sorted({(r["alert"], r.get("labels", {}).get("service", "")) for rel, t in rendered.files.items()
                         if rel.startswith("prometheus/rules/") for g in yaml.safe_load(t)["groups"] for r in g["rules"] if "alert" in r})
-        for phase, faults in (("faults", sorted(set(FAULT_FOR.values()) - {"down"})), ("outage", ["down"])):
+        # an application XID replaces the hardware one on the same GPU, so it comes after the other faults
+        later = {"xid_app", "down"}
+        for phase, faults in (("faults", sorted(set(FAULT_FOR.values()) - later)), ("application XID", ["xid_app"]), ("outage", ["down"])):
             expected = [(a, s) for a, s in rules if FAULT_FOR.get(a) in faults]
             if phase == "outage":  # one target goes down: the first static or monitored inference service
                 victim = next(s for a, s in expected if s)

@@ -31,7 +31,7 @@ from ..catalog import KINDS
 from ..catalog.base import Metric
 from ..catalog.buckets import UPSTREAM_BUCKETS
 
-FAULTS = ("error_burst", "latency_spike", "queue_growth", "kv_full", "xid", "overheat", "fb_full", "row_remap", "idle",
+FAULTS = ("error_burst", "latency_spike", "queue_growth", "kv_full", "xid", "xid_app", "overheat", "fb_full", "row_remap", "idle",
           "not_ready", "down")
 
 BUCKETS = {
@@ -72,6 +72,8 @@ class State:
             self.kv = 0.995
         elif fault == "xid":
             self.xid = 79
+        elif fault == "xid_app":
+            self.xid = 13
         elif fault == "overheat":
             self.temp = 92
         elif fault == "fb_full":
