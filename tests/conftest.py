@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +83,33 @@ def helm_values(r: render.Rendered) -> dict[str, Any]:
 
 
 MINIMAL = {"cluster": {"name": "c1"}}
+
+
+@contextlib.contextmanager
+def prometheus_with(tmp_path: Path, targets: list[dict[str, Any]], scrape_configs: list[dict[str, Any]]):
+    """The simulators of ``targets`` and the pinned Prometheus scraping ``scrape_configs`` every
+    second, on loopback; yields the Prometheus API client. Both stop on exit."""
+    from components.verify.run import Prom, _wait, free_port
+
+    (tmp_path / "plan.json").write_text(json.dumps({"targets": targets, "duration": 90}))
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump({"global": {"scrape_interval": "1s"}, "scrape_configs": scrape_configs}))
+    port = free_port()
+    sims = subprocess.Popen([sys.executable, "-m", "components.verify.simulators", str(tmp_path / "plan.json")], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen([tool("prometheus"), f"--config.file={tmp_path / 'prometheus.yml'}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+                               f"--web.listen-address=127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert sims.stdout.readline().strip() == "ready"
+        prom = Prom(port)
+
+        def scraped() -> bool:
+            active = prom.get("/api/v1/targets")["data"]["activeTargets"]
+            return len(active) == sum(len(sc["targets"]) for j in scrape_configs for sc in j["static_configs"]) and \
+                all(t["lastScrape"] != "0001-01-01T00:00:00Z" for t in active)
+
+        assert _wait(scraped, 30)
+        yield prom
+    finally:
+        for p in (server, sims):
+            p.terminate()
+            p.wait(timeout=10)

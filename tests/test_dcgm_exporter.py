@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import MINIMAL, obj, objects, render_config
+from conftest import MINIMAL, obj, objects, prometheus_with, render_config, requires
 
 from components.gpu import dcgm_fields
 
@@ -96,3 +96,24 @@ def test_changing_counters_rolls_the_pods(tmp_path):
     b = render_config(tmp_path / "b", {**MINIMAL, "gpuPools": [{**pool, "extraCounters": ["DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"]}]})
     ann = lambda r: obj(r, "DaemonSet", "dcgm-exporter-p")["spec"]["template"]["metadata"]["annotations"]  # noqa: E731
     assert ann(a) != ann(b)
+
+
+@requires("prometheus")
+def test_an_idle_gpu_belongs_to_no_pod_and_operator_pools_carry_their_pool(tmp_path, prod):
+    """dcgm-exporter labels only allocated GPUs with their pod; with honorLabels an idle GPU must
+    not take the exporter pod's labels instead (checked on the pinned Prometheus)."""
+    from components.verify.run import free_port, monitor_jobs
+
+    allocated, idle, operator = free_port(), free_port(), free_port()
+    targets = [{"name": "a", "kind": "dcgm", "port": allocated, "labels": {"namespace": "llm", "pod": "chat-0", "container": "vllm"}},
+               {"name": "i", "kind": "dcgm", "port": idle, "without": ["pod", "namespace", "container"]},
+               {"name": "o", "kind": "dcgm", "port": operator, "without": ["pod", "namespace", "container"]}]
+    jobs = monitor_jobs(obj(prod, "ServiceMonitor", "dcgm-exporter-h100"), [f"127.0.0.1:{allocated}", f"127.0.0.1:{idle}"], "monitoring")
+    jobs += monitor_jobs(obj(prod, "ServiceMonitor", "dcgm-gpu-operator-gpu-operator"), [f"127.0.0.1:{operator}"], "gpu-operator")
+    with prometheus_with(tmp_path, targets, jobs) as prom:
+        by_instance = {r["metric"]["instance"]: r["metric"] for r in prom.query("DCGM_FI_DEV_GPU_UTIL")}
+        assert by_instance[f"127.0.0.1:{allocated}"]["pod"] == "chat-0" and by_instance[f"127.0.0.1:{allocated}"]["namespace"] == "llm"
+        assert "pod" not in by_instance[f"127.0.0.1:{idle}"] and "namespace" not in by_instance[f"127.0.0.1:{idle}"]
+        assert by_instance[f"127.0.0.1:{idle}"]["exporter_pod"] == "dcgm-exporter-h100-0"
+        assert by_instance[f"127.0.0.1:{operator}"]["gpu_pool"] == "l4"
+        assert prom.query('up{gpu_pool="l4"}')  # so InfermonTargetDown (up{gpu_pool!=""} == 0) covers operator pools

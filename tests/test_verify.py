@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 import yaml
-from conftest import ROOT, requires
+from conftest import ROOT, prometheus_with, requires
 from prometheus_client.parser import text_string_to_metric_families
 
 from components.catalog import KINDS
@@ -124,34 +124,19 @@ def test_simulators_answer_with_their_servers_content_types():
 @requires("prometheus")
 def test_prometheus_refuses_a_blank_content_type_unless_the_job_names_a_fallback(tmp_path):
     """Prometheus 3 fails a scrape without a Content-Type; infermon's Databricks jobs carry the fallback."""
-    from components import tools
     from components.scrape_targets import FALLBACK_SCRAPE_PROTOCOL
-    from components.verify.run import Prom, _wait
 
-    d, s, prom_port = free_port(), free_port(), free_port()
-    plan = {"targets": [{"name": "d", "kind": "databricks", "port": d}, {"name": "s", "kind": "sglang", "port": s}], "duration": 60}
-    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    d, s = free_port(), free_port()
+    targets = [{"name": "d", "kind": "databricks", "port": d}, {"name": "s", "kind": "sglang", "port": s}]
     jobs = [{"job_name": "no-fallback", "static_configs": [{"targets": [f"127.0.0.1:{d}"]}]},
             {"job_name": "fallback", "fallback_scrape_protocol": FALLBACK_SCRAPE_PROTOCOL, "static_configs": [{"targets": [f"127.0.0.1:{d}"]}]},
             {"job_name": "sglang", "static_configs": [{"targets": [f"127.0.0.1:{s}"]}]}]
-    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump({"global": {"scrape_interval": "1s"}, "scrape_configs": jobs}))
-    sims = subprocess.Popen([sys.executable, "-m", "components.verify.simulators", str(tmp_path / "plan.json")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    server = subprocess.Popen([tools.find("prometheus").path, f"--config.file={tmp_path / 'prometheus.yml'}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-                               f"--web.listen-address=127.0.0.1:{prom_port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert sims.stdout.readline().strip() == "ready"
-        prom = Prom(prom_port)
-        scraped = lambda: all(t["lastScrape"] != "0001-01-01T00:00:00Z" for t in prom.get("/api/v1/targets")["data"]["activeTargets"])  # noqa: E731
-        assert _wait(lambda: len(prom.get("/api/v1/targets")["data"]["activeTargets"]) == 3 and scraped(), 30)
+    with prometheus_with(tmp_path, targets, jobs) as prom:
         health = {t["scrapePool"]: (t["health"], t["lastError"]) for t in prom.get("/api/v1/targets")["data"]["activeTargets"]}
         assert health["no-fallback"][0] == "down" and "Content-Type" in health["no-fallback"][1], health
         assert health["fallback"] == ("up", ""), health
         assert health["sglang"] == ("up", ""), health  # OpenMetrics, as SGLang negotiates it
         assert prom.query('sglang:token_usage{job="sglang"}')
-    finally:
-        for p in (server, sims):
-            p.terminate()
-            p.wait(timeout=10)
 
 
 def test_operator_relabelings_become_prometheus_relabel_configs():

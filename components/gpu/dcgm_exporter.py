@@ -177,10 +177,7 @@ def manifests(args: DcgmExporterArgs) -> dict[str, dict[str, Any]]:
                         # keep the exporter's pod/namespace/container labels (the GPU's
                         # workload) instead of renaming them exported_pod etc.
                         "honorLabels": True,
-                        "relabelings": [
-                            {"action": "replace", "sourceLabels": ["__meta_kubernetes_pod_node_name"], "targetLabel": "node"},
-                            {"action": "replace", "targetLabel": "gpu_pool", "replacement": pool.name},
-                        ],
+                        "relabelings": target_relabelings(pool.name),
                         **({"metricRelabelings": [args.keep]} if args.keep else {}),
                     }
                 ],
@@ -189,8 +186,26 @@ def manifests(args: DcgmExporterArgs) -> dict[str, dict[str, Any]]:
     }
 
 
+WORKLOAD_LABELS = ("namespace", "pod", "container")
+
+
+def target_relabelings(gpu_pool: str) -> list[dict[str, Any]]:
+    """Relabelings of a DCGM exporter target: its node and pool, and the exporter's own
+    pod/namespace/container moved to ``exporter_*``. With ``honorLabels`` an allocated GPU's series
+    keep the workload's labels the exporter adds; a GPU no pod holds has none, and would otherwise
+    inherit the exporter pod's and be counted as allocated to it."""
+    return [
+        {"action": "replace", "sourceLabels": ["__meta_kubernetes_pod_node_name"], "targetLabel": "node"},
+        {"action": "replace", "targetLabel": "gpu_pool", "replacement": gpu_pool},
+        *({"action": "replace", "sourceLabels": [label], "targetLabel": f"exporter_{label}"} for label in WORKLOAD_LABELS),
+        {"action": "labeldrop", "regex": "|".join(WORKLOAD_LABELS)},
+    ]
+
+
 def gpu_operator_service_monitor(namespace: str, operator_namespace: str, pools: list[str]) -> dict[str, Any]:
-    """Scrape the exporter the GPU Operator runs (service ``nvidia-dcgm-exporter``)."""
+    """Scrape the exporter the GPU Operator runs (service ``nvidia-dcgm-exporter``). Its targets carry
+    ``gpu_pool``: the pool's name, or the names of the pools sharing the operator joined by ``+``
+    (one exporter DaemonSet serves them all and its targets do not tell the pools apart)."""
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
@@ -209,9 +224,7 @@ def gpu_operator_service_monitor(namespace: str, operator_namespace: str, pools:
                     "path": "/metrics",
                     "interval": DEFAULTS["scrape_interval"],
                     "honorLabels": True,
-                    "relabelings": [
-                        {"action": "replace", "sourceLabels": ["__meta_kubernetes_pod_node_name"], "targetLabel": "node"},
-                    ],
+                    "relabelings": target_relabelings("+".join(sorted(pools))),
                 }
             ],
         },

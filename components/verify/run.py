@@ -118,6 +118,41 @@ def _sims_for(plan: Plan, service: str, kind: str, prefix: str = "", tls: bool =
     return [plan.sim(service, kind, prefix=prefix, tls=tls)]
 
 
+def monitor_jobs(obj: dict[str, Any], targets: list[str], namespace: str) -> list[dict[str, Any]]:
+    """The scrape jobs the Prometheus Operator makes of a ServiceMonitor/PodMonitor, its targets
+    given as static targets with the ``__meta_kubernetes_*`` labels the relabelings read."""
+    md, spec = obj["metadata"], obj["spec"]
+    name = md["name"]
+    meta = {
+        "__meta_kubernetes_namespace": namespace,
+        "__meta_kubernetes_service_name": name,
+        "__meta_kubernetes_pod_name": f"{name}-0",
+        "__meta_kubernetes_pod_container_name": "exporter",
+        "__meta_kubernetes_pod_node_name": "gpu-node-1",
+    }
+    operator = [  # what the Prometheus Operator adds before the monitor's own relabelings
+        {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
+        {"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"},
+        {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
+        {"source_labels": ["__meta_kubernetes_pod_container_name"], "target_label": "container"},
+        {"target_label": "job", "replacement": name},
+    ]
+    jobs = []
+    for i, ep in enumerate(spec.get("endpoints") or spec.get("podMetricsEndpoints")):
+        jobs.append({
+            "job_name": f"{obj['kind'].lower()}/{md['namespace']}/{name}/{i}",
+            "honor_labels": bool(ep.get("honorLabels", False)),
+            "metrics_path": ep.get("path", "/metrics"),
+            "scheme": ep.get("scheme", "http"),
+            "scrape_interval": INTERVAL,
+            "scrape_timeout": INTERVAL,
+            "static_configs": [{"targets": targets, "labels": meta}],
+            "relabel_configs": operator + [snake(r) for r in ep.get("relabelings", [])],
+            "metric_relabel_configs": [snake(r) for r in ep.get("metricRelabelings", [])],
+        })
+    return jobs
+
+
 def _static_job(plan: Plan, job: dict[str, Any], tmp: Path, token: str, prefixes: dict[str, str]) -> dict[str, Any]:
     """An inference or endpoint job with its targets replaced by simulators."""
     job = json.loads(json.dumps(job))
@@ -206,31 +241,7 @@ def build_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int 
             service = name
             targets = [plan.sim(service, "dcgm", labels={"namespace": "llm", "pod": "chat-0", "container": "vllm"})]
             namespace = spec["namespaceSelector"]["matchNames"][0]
-        endpoints = spec.get("endpoints") or spec.get("podMetricsEndpoints")
-        for i, ep in enumerate(endpoints):
-            meta = {
-                "__meta_kubernetes_namespace": namespace,
-                "__meta_kubernetes_service_name": name,
-                "__meta_kubernetes_pod_name": f"{name}-0",
-                "__meta_kubernetes_pod_node_name": "gpu-node-1",
-            }
-            operator = [  # what the Prometheus Operator adds before the monitor's own relabelings
-                {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
-                {"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"},
-                {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
-                {"target_label": "job", "replacement": name},
-            ]
-            plan.jobs.append({
-                "job_name": f"{obj['kind'].lower()}/{md['namespace']}/{name}/{i}",
-                "honor_labels": bool(ep.get("honorLabels", False)),
-                "metrics_path": ep.get("path", "/metrics"),
-                "scheme": ep.get("scheme", "http"),
-                "scrape_interval": INTERVAL,
-                "scrape_timeout": INTERVAL,
-                "static_configs": [{"targets": targets, "labels": meta}],
-                "relabel_configs": operator + [snake(r) for r in ep.get("relabelings", [])],
-                "metric_relabel_configs": [snake(r) for r in ep.get("metricRelabelings", [])],
-            })
+        plan.jobs += monitor_jobs(obj, targets, namespace)
 
     # the chart's own kubelet (cAdvisor) and kube-state-metrics jobs, for the containers dashboard
     in_cluster = [(s.namespace, s.name) for s in cfg.inference if s.selector]
