@@ -245,3 +245,27 @@ def test_success_ratio_is_zero_when_only_failures_exist(rules_dir, tmp_path):
 def test_promtool_lint_finds_no_duplicate_rules(rules_dir):
     proc = subprocess.run([tool("promtool"), "check", "rules", *sorted(str(p) for p in rules_dir.glob("*.yaml"))], capture_output=True, text=True)
     assert "FAILED" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_latency_alert_survives_scrape_loss_at_a_long_scrape_interval(tmp_path):
+    """An MLServer scraped every 3 minutes that is slow for an hour, one scrape in six lost: the
+    rule's window (four scrape intervals) still holds two samples, so the alert fires (a 5-minute
+    window would hold one sample at every third evaluation, and the alert would never fire)."""
+    loaded = parse({"cluster": {"name": "c1"}, "inference": [{"name": "m", "kind": "mlserver", "staticTargets": ["m:8082"], "interval": "3m"}]},
+                   [], "test")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for name, spec in rule_files(loaded).items():
+        (rules / f"{name}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    L = '{service="m", model="sd", version="1"}'
+    steps = 30  # 90 minutes at 3-minute scrapes
+    count = " ".join("_" if i % 6 == 5 else str(60 * 3 * i) for i in range(steps))
+    total = " ".join("_" if i % 6 == 5 else str(60 * 3 * i * 12) for i in range(steps))  # 12 s per inference
+    test = {"rule_files": sorted(str(p) for p in rules.glob("*.yaml")), "evaluation_interval": "1m",
+            "tests": [{"interval": "3m", "input_series": [{"series": f"model_infer_request_duration_count{L}", "values": count},
+                                                          {"series": f"model_infer_request_duration_sum{L}", "values": total}],
+                       "promql_expr_test": [{"expr": 'count(ALERTS{alertname="MLServerHighInferenceLatency", alertstate="firing"}) > bool 0',
+                                             "eval_time": "80m", "exp_samples": [{"labels": "{}", "value": 1}]}]}]}
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
+    proc = subprocess.run([tool("promtool"), "test", "rules", str(tmp_path / "t.yaml")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

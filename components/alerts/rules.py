@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 from ..catalog import KINDS, for_platform, join_or, render_signal
 from ..config import LoadedConfig
+from ..config.model import duration_seconds
 from .specs import ALERTS, AlertSpec
 
 WINDOW = "5m"
@@ -49,13 +50,23 @@ class Target:
     team: str
     overrides: dict[str, float]
     slo: Any = None
+    scrape_interval: str = "30s"
+
+    def window(self, at_least: str = WINDOW) -> str:
+        """``at_least``, or four scrape intervals when that is longer: a rate needs two samples in
+        its window, and with Prometheus 3's left-open ranges a shorter window loses the series
+        (and resets every ``for:``) at the first failed scrape."""
+        seconds = max(duration_seconds(at_least), 4 * duration_seconds(self.scrape_interval))
+        return f"{int(seconds // 60)}m" if seconds % 60 == 0 else f"{int(seconds)}s"
 
 
 def targets(loaded: LoadedConfig) -> list[Target]:
     cfg = loaded.config
     team = cfg.alerts.team
-    out = [Target(s.name, s.kind, s.metric_prefix or "", s.team or team, dict(s.alerts), s.slo) for s in cfg.inference if s.kind in KINDS]
-    out += [Target(e.name, e.kind, "", e.team or team, dict(e.alerts)) for e in cfg.endpoints if e.kind in KINDS]
+    default = cfg.prometheus.scrape_interval
+    out = [Target(s.name, s.kind, s.metric_prefix or "", s.team or team, dict(s.alerts), s.slo, s.interval or default)
+           for s in cfg.inference if s.kind in KINDS]
+    out += [Target(e.name, e.kind, "", e.team or team, dict(e.alerts), None, e.interval) for e in cfg.endpoints if e.kind in KINDS]
     # config order carries no meaning here: a reordered config renders the same rules
     return sorted(out, key=lambda t: t.name)
 
@@ -110,11 +121,12 @@ def _service_rules(loaded: LoadedConfig, t: Target, disabled: set[str]) -> tuple
         if KINDS[t.kind].signal(spec.signal) is None:
             continue
         thr = threshold(spec.name, spec.threshold, loaded, t)
+        window = t.window()
         if spec.record:
-            records.append({"record": spec.record, "expr": _signal_expr(t.kind, spec.signal, sel, t.prefix), "labels": {"service": t.name}})
+            records.append({"record": spec.record, "expr": _signal_expr(t.kind, spec.signal, sel, t.prefix, window), "labels": {"service": t.name}})
             expr = f'{spec.record}{{service="{t.name}"}} {spec.op} {_num(thr)}'
         else:
-            expr = f"({_signal_expr(t.kind, spec.signal, sel, t.prefix)}) {spec.op} {_num(thr)}"
+            expr = f"({_signal_expr(t.kind, spec.signal, sel, t.prefix, window)}) {spec.op} {_num(thr)}"
         alerts.append(_alert(loaded, spec, expr, t.team, t.name))
     return records, alerts
 
@@ -162,7 +174,7 @@ def _slo_rules(loaded: LoadedConfig, t: Target, disabled: set[str]) -> tuple[lis
     if slo.availability is not None and "SLOAvailabilityBurnRate" not in disabled:
         for w in SLO_WINDOWS:
             records.append({"record": f"service:slo_availability_errors:ratio_rate{w}",
-                            "expr": _signal_expr(t.kind, "error_ratio", sel, t.prefix, w), "labels": {"service": t.name}})
+                            "expr": _signal_expr(t.kind, "error_ratio", sel, t.prefix, t.window(w)), "labels": {"service": t.name}})
         objectives.append(("SLOAvailabilityBurnRate", "service:slo_availability_errors:ratio_rate", slo.availability, {}))
     if slo.latency is not None and "SLOLatencyBurnRate" not in disabled:
         hist, extra = LATENCY_HISTOGRAMS[t.kind]
@@ -171,10 +183,10 @@ def _slo_rules(loaded: LoadedConfig, t: Target, disabled: set[str]) -> tuple[lis
         for w in SLO_WINDOWS:
             good = f"{{{{{hist}_bucket|{le}{', ' + extra if extra else ''}}}}}"
             total = f"{{{{{hist}_count{'|' + extra if extra else ''}}}}}"
-            template = f"1 - (sum by (service) (rate({good}[{w}])) / sum by (service) (rate({total}[{w}])))"
+            template = f"1 - (sum by (service) (rate({good}[{t.window(w)}])) / sum by (service) (rate({total}[{t.window(w)}])))"
             from ..catalog.base import render
 
-            records.append({"record": f"service:slo_latency_slow:ratio_rate{w}", "expr": render(k, template, sel, t.prefix, w),
+            records.append({"record": f"service:slo_latency_slow:ratio_rate{w}", "expr": render(k, template, sel, t.prefix, t.window(w)),
                             "labels": {"service": t.name}})
         objectives.append(("SLOLatencyBurnRate", "service:slo_latency_slow:ratio_rate", slo.latency.objective,
                            {"latency_threshold": f"{_num(slo.latency.threshold)}s"}))
