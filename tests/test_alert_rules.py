@@ -97,6 +97,9 @@ def fixtures(alert: str, fire: bool) -> list[tuple[str, list[dict]]]:
     if alert == "TritonHighQueueTime":
         L = {"service": "t", "model": "resnet", "version": "1"}
         return [("t", [counter("nv_inference_request_success", L, 60), counter("nv_inference_queue_duration_us", L, 60 * (1e6 if f else 1e5))])]
+    if alert == "TritonPendingRequestsHigh":  # a steady backlog of 200 for an hour, not only growth
+        L = {"service": "t", "model": "resnet", "version": "1"}
+        return [("t", [gauge("nv_inference_pending_request_count", L, 200 if f else 5)])]
     if alert == "TritonPendingRequestsGrowing":
         L = {"service": "t", "model": "resnet", "version": "1"}
         return [("t", [gauge("nv_inference_pending_request_count", L, f"0+1x{MINUTES}" if f else f"5x{MINUTES}")])]
@@ -137,6 +140,8 @@ def fixtures(alert: str, fire: bool) -> list[tuple[str, list[dict]]]:
         if f:
             return [("", [new(mine)])]
         return [("", [gauge("DCGM_FI_DEV_XID_ERRORS", GPU, mine)]), ("", [new(other)]), ("", [gauge("DCGM_FI_DEV_XID_ERRORS", GPU, 0)])]
+    if alert == "GPUUncorrectableRowRemap":  # a counter: one remap fires; rows remapped long ago do not
+        return [("", [gauge("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", GPU, "0x50 1x129" if f else "2x180")])]
     if alert == "GPUTemperatureHigh":
         return [("", [gauge("DCGM_FI_DEV_GPU_TEMP", GPU, 90 if f else 60)])]
     if alert == "GPUFramebufferNearFull":

@@ -65,6 +65,10 @@ ALERTS: tuple[AlertSpec, ...] = (
     AlertSpec("TritonPendingRequestsGrowing", ("triton",), "pending_growth", ">", 10, "15m", "warning",
               "{{ $labels.service }}: Triton's pending requests keep growing",
               "Pending requests for {{ $labels.model }} grew by {{ $value | humanize }} in 15 minutes.", "infermon-triton"),
+    AlertSpec("TritonPendingRequestsHigh", ("triton",), "pending_requests", ">", 100, "15m", "warning",
+              "{{ $labels.service }}: Triton holds a large backlog",
+              "{{ $value | humanize }} requests for {{ $labels.model }} have been waiting to execute for 15 minutes: add instances or "
+              "replicas, or look for a slow backend.", "infermon-triton"),
     # LLM runtimes
     AlertSpec("LLMHighTimeToFirstToken", LLM, "ttft_p95", ">", 2, "10m", "warning",
               "{{ $labels.service }}: time to first token above target",
@@ -123,6 +127,11 @@ ALERTS: tuple[AlertSpec, ...] = (
     AlertSpec("GPURowRemapFailure", ("dcgm",), "row_remap_failure", ">", 0, "0m", "critical",
               "GPU {{ $labels.gpu }} on {{ $labels.node }} failed to remap a memory row",
               "Row remapping failed: the GPU needs to be drained and serviced.", "infermon-gpu-fleet", scope="fleet"),
+    AlertSpec("GPUUncorrectableRowRemap", ("dcgm",), "uncorrectable_row_remaps", ">", 0, "0m", "warning",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }} remapped a row after an uncorrectable error",
+              "GPU {{ $labels.gpu }} ({{ $labels.gpu_pool }}) remapped {{ $value }} memory rows for uncorrectable ECC errors in the "
+              "last hour; the remap takes effect at the next GPU reset: drain and reset it, and send it for service if it repeats.",
+              "infermon-gpu-fleet", scope="fleet"),
     AlertSpec("GPUAllocatedButIdle", ("dcgm",), "allocated_utilization", "<", 5, "2h", "info",
               "GPU {{ $labels.gpu }} allocated to {{ $labels.namespace }}/{{ $labels.pod }} sits idle",
               "Utilisation has stayed at {{ $value | humanize }} % for 2 hours while the GPU is allocated: it costs without serving.",

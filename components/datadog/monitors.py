@@ -122,6 +122,8 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("GPUFramebufferNearFull", "dcgm"): lambda k, f, s: (
         f"avg({_window(s)}):{_term(k, 'sum', 'DCGM_FI_DEV_FB_USED', f, GPU_BY)}"
         f" / ({_term(k, 'sum', 'DCGM_FI_DEV_FB_USED', f, GPU_BY)} + {_term(k, 'sum', 'DCGM_FI_DEV_FB_FREE', f, GPU_BY)})"),
+    ("GPUUncorrectableRowRemap", "dcgm"): lambda k, f, s: f"sum(last_1h):{_term(k, 'sum', 'DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS', f, GPU_BY, '.as_count()')}",
+    ("TritonPendingRequestsHigh", "triton"): _gauge("nv_inference_pending_request_count", ("service", "model", "version"), space="sum"),
     ("GPURowRemapFailure", "dcgm"): _gauge("DCGM_FI_DEV_ROW_REMAP_FAILURE", GPU_BY, time="max"),
     ("GPUAllocatedButIdle", "dcgm"): _gauge("DCGM_FI_DEV_GPU_UTIL", GPU_BY + ("namespace", "pod"), space="avg", extra=",pod_name:*"),
 }

@@ -38,13 +38,13 @@ from ..render import render
 INTERVAL = "2s"
 SHORT_FOR = "2s"
 FAULT_FOR = {
-    "TritonHighFailureRatio": "error_burst", "TritonHighQueueTime": "latency_spike", "TritonPendingRequestsGrowing": "queue_growth",
+    "TritonHighFailureRatio": "error_burst", "TritonHighQueueTime": "latency_spike", "TritonPendingRequestsGrowing": "queue_growth", "TritonPendingRequestsHigh": "queue_growth",
     "LLMHighTimeToFirstToken": "latency_spike", "LLMHighE2ELatency": "latency_spike", "LLMRequestsWaiting": "queue_growth",
     "LLMKVCacheNearFull": "kv_full", "LLMPreemptions": "kv_full", "LLMGatewayHighErrorRatio": "error_burst",
     "LLMGatewayRateLimitSurge": "error_burst", "LLMGatewayQuotaNearLimit": "error_burst",
     "MLServerHighInferenceLatency": "latency_spike", "MLServerLowSuccessRatio": "error_burst", "MLServerQueueBacklog": "queue_growth",
     "MLServerNotReady": "not_ready", "DatabricksHighErrorRatio": "error_burst", "DatabricksHighP99Latency": "latency_spike",
-    "GPUXidError": "xid", "GPUXidApplicationError": "xid_app", "GPUTemperatureHigh": "overheat", "GPUFramebufferNearFull": "fb_full", "GPURowRemapFailure": "row_remap",
+    "GPUXidError": "xid", "GPUXidApplicationError": "xid_app", "GPUTemperatureHigh": "overheat", "GPUFramebufferNearFull": "fb_full", "GPURowRemapFailure": "row_remap", "GPUUncorrectableRowRemap": "row_remap",
     "GPUAllocatedButIdle": "idle", "SLOAvailabilityBurnRate": "error_burst", "SLOLatencyBurnRate": "latency_spike",
     "InfermonTargetDown": "down", "InfermonScrapesFailing": "down",
 }

@@ -275,6 +275,8 @@ def _counter(m: Metric, st: State, t: float, labels: dict[str, str]) -> float:
         return t * 0.5
     if n.startswith("container_network"):
         return t * 2e6
+    if "UNCORRECTABLE_REMAPPED" in n:
+        return t * (0.5 if st.row_remap else 0.0)
     if "oom" in n or "REMAPPED" in n or "PCIE_REPLAY" in n or "NVLINK" in n or n.startswith("DCGM_FI_DEV_ECC") or "RETIRED" in n or "VIOLATION" in n:
         return 0.0
     if "hits" in n:
