@@ -274,3 +274,25 @@ def test_latency_alert_survives_scrape_loss_at_a_long_scrape_interval(tmp_path):
     (tmp_path / "t.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
     proc = subprocess.run([tool("promtool"), "test", "rules", str(tmp_path / "t.yaml")], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_ratio_recordings_have_no_value_at_zero_traffic(rules_dir, tmp_path):
+    """Flat counters (no request in the window): every ratio and SLO recording rule records
+    nothing, not 0/0 = NaN."""
+    flat = {"service": "x"}
+    series = [counter(n, {**flat, "service": s}, 0) for s, names in {
+        "t": ("nv_inference_request_success", "nv_inference_request_failure", "nv_inference_queue_duration_us"),
+        "m": ("model_infer_request_success_total", "model_infer_request_failure_total"),
+        "g": ("gateway_requests_total",),
+        "v": ("vllm:request_success_total", "vllm:e2e_request_latency_seconds_count")}.items() for n in names]
+    series.append(counter("vllm:e2e_request_latency_seconds_bucket", {"service": "v", "le": "10.0"}, 0))
+    records = sorted({r["record"] for p in rules_dir.glob("*.yaml") for g in yaml.safe_load(p.read_text())["groups"]
+                      for r in g["rules"] if "record" in r and ("ratio" in r["record"] or "mean" in r["record"])})
+    assert len(records) >= 8, records
+    test = {"rule_files": sorted(str(p) for p in rules_dir.glob("*.yaml")), "evaluation_interval": "1m",
+            "tests": [{"interval": "1m", "input_series": series,
+                       "promql_expr_test": [{"expr": f"{r} != {r}", "eval_time": "60m", "exp_samples": []}
+                                            for r in records]}]}
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(test, sort_keys=False))
+    proc = subprocess.run([tool("promtool"), "test", "rules", str(tmp_path / "t.yaml")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

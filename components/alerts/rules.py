@@ -183,7 +183,7 @@ def _slo_rules(loaded: LoadedConfig, t: Target, disabled: set[str]) -> tuple[lis
         for w in SLO_WINDOWS:
             good = f"{{{{{hist}_bucket|{le}{', ' + extra if extra else ''}}}}}"
             total = f"{{{{{hist}_count{'|' + extra if extra else ''}}}}}"
-            template = f"1 - (sum by (service) (rate({good}[{t.window(w)}])) / sum by (service) (rate({total}[{t.window(w)}])))"
+            template = f"1 - (sum by (service) (rate({good}[{t.window(w)}])) / (sum by (service) (rate({total}[{t.window(w)}])) > 0))"
             from ..catalog.base import render
 
             records.append({"record": f"service:slo_latency_slow:ratio_rate{w}", "expr": render(k, template, sel, t.prefix, t.window(w)),

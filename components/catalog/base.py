@@ -127,6 +127,12 @@ def rate_or_zero(a: str, b: str, by: str, window: str = RATE_WINDOW) -> str:
     return f"({ra} or {rb} * 0)"
 
 
+def nonzero(denominator: str) -> str:
+    """A denominator left out where it is zero: a ratio or mean over no traffic has no value,
+    rather than 0/0 = NaN in recording rules, dashboards and SLO windows."""
+    return f"({denominator} > 0)"
+
+
 def rate_sum(a: str, b: str, by: str, window: str = RATE_WINDOW) -> str:
     """``sum by (by)`` of the rates of two counters with the same labels (e.g. success and failure).
 

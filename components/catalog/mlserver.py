@@ -13,7 +13,7 @@ Managed platforms may re-export these under a prefix
 """
 
 from .base import RATE_WINDOW as W
-from .base import Kind, Metric, Signal, quantile_signals, rate_or_zero, rate_sum
+from .base import Kind, Metric, Signal, nonzero, quantile_signals, rate_or_zero, rate_sum
 
 M = ("model", "version")
 R = ("app_name", "method", "path", "status_code")
@@ -44,30 +44,30 @@ SIGNALS = (
     Signal("failure_rate", "Failed inferences", (f"sum by ({BY}) (rate({{{{model_infer_request_failure_total}}}}[{W}]))",),
            "reqps", "Failed inferences per second.", LEG),
     Signal("success_ratio", "Success ratio",
-           (rate_or_zero(SUCCESS, FAILURE, "service") + f" / {TOTAL}",),
+           (rate_or_zero(SUCCESS, FAILURE, "service") + f" / {nonzero(TOTAL)}",),
            "percentunit", "Successful inferences as a share of all inferences.", "{{service}}"),
     Signal("error_ratio", "Failure ratio",
-           (rate_or_zero(FAILURE, SUCCESS, "service") + f" / {TOTAL}",),
+           (rate_or_zero(FAILURE, SUCCESS, "service") + f" / {nonzero(TOTAL)}",),
            "percentunit", "Failed inferences as a share of all inferences.", "{{service}}", ((0.01, "orange"), (0.05, "red"))),
     Signal("inference_latency_mean", "Inference latency (mean)",
-           (f"sum by (service, model) (rate({{{{model_infer_request_duration_sum}}}}[{W}])) / sum by (service, model) (rate({{{{model_infer_request_duration_count}}}}[{W}]))",),
+           (f"sum by (service, model) (rate({{{{model_infer_request_duration_sum}}}}[{W}])) / (sum by (service, model) (rate({{{{model_infer_request_duration_count}}}}[{W}])) > 0)",),
            "s", "Mean model inference time over the rate window.", "{{service}} {{model}}", ((10, "red"),)),
     Signal("inference_throughput", "Inference throughput", (f"sum by (service, model) (rate({{{{model_infer_request_duration_count}}}}[{W}]))",),
            "reqps", "Inferences per second, per model.", "{{service}} {{model}}"),
     Signal("e2e_latency_mean", "E2E request latency (mean)",
-           (f'sum by (service) (rate({{{{rest_server_request_duration_seconds_sum|path=~".*/infer"}}}}[{W}])) / sum by (service) (rate({{{{rest_server_request_duration_seconds_count|path=~".*/infer"}}}}[{W}]))',),
+           (f'sum by (service) (rate({{{{rest_server_request_duration_seconds_sum|path=~".*/infer"}}}}[{W}])) / (sum by (service) (rate({{{{rest_server_request_duration_seconds_count|path=~".*/infer"}}}}[{W}])) > 0)',),
            "s", "Mean REST inference request time over the rate window, as the server sees it.", "{{service}}"),
     Signal("rps_per_path", "Requests per path", (f"sum by (service, path) (rate({{{{rest_server_requests_total}}}}[{W}]))",),
            "reqps", "REST requests per second by route.", "{{service}} {{path}}"),
     Signal("http_error_ratio", "HTTP 5xx share",
-           (f'sum by (service) (rate({{{{rest_server_requests_total|status_code=~"5.."}}}}[{W}])) / sum by (service) (rate({{{{rest_server_requests_total}}}}[{W}]))',),
+           (f'sum by (service) (rate({{{{rest_server_requests_total|status_code=~"5.."}}}}[{W}])) / (sum by (service) (rate({{{{rest_server_requests_total}}}}[{W}])) > 0)',),
            "percentunit", "REST responses with a 5xx status as a share of all responses.", "{{service}}", ((0.01, "orange"), (0.05, "red"))),
     Signal("in_progress", "Requests in progress", ("sum by (service) ({{rest_server_requests_in_progress}})",),
            "short", "REST requests being handled.", "{{service}}"),
     *quantile_signals("request_latency", "Inference request latency", (INFER,), "service", "s",
                       "REST inference request latency from the rest_server_request_duration_seconds histogram.", "{{service}}"),
     Signal("queue_size_mean", "Worker queue size (mean)",
-           (f"sum by (service) (rate({{{{parallel_request_queue_sum}}}}[{W}])) / sum by (service) (rate({{{{parallel_request_queue_count}}}}[{W}]))",),
+           (f"sum by (service) (rate({{{{parallel_request_queue_sum}}}}[{W}])) / (sum by (service) (rate({{{{parallel_request_queue_count}}}}[{W}])) > 0)",),
            "short", "Mean number of requests queued for the inference workers (MLServer exports queue size, not wait time).", "{{service}}"),
     Signal("queue_size_p95", "Worker queue size p95",
            (f"histogram_quantile(0.95, sum by (le, service) (rate({{{{parallel_request_queue_bucket}}}}[{W}])))",),

@@ -9,7 +9,7 @@ Triton exports no latency distribution by default, so latency here is a mean.
 """
 
 from .base import RATE_WINDOW as W
-from .base import Kind, Metric, Signal, rate_or_zero, rate_sum
+from .base import Kind, Metric, Signal, nonzero, rate_or_zero, rate_sum
 
 M = ("model", "version")
 GPU = ("gpu_uuid",)
@@ -41,7 +41,7 @@ LEG = "{{service}} {{model}}-{{version}}"
 
 
 def _per_request(counter: str, by: str = BY) -> str:
-    return f"sum by ({by}) (rate({{{{{counter}}}}}[{W}])) / sum by ({by}) (rate({{{{nv_inference_request_success}}}}[{W}])) / 1e6"
+    return f"sum by ({by}) (rate({{{{{counter}}}}}[{W}])) / (sum by ({by}) (rate({{{{nv_inference_request_success}}}}[{W}])) > 0) / 1e6"
 
 
 def _phase(name: str, counter: str, title: str, description: str) -> Signal:
@@ -57,7 +57,7 @@ SIGNALS = (
            "reqps", "Failed inference requests per second, by failure reason (OTHER, BACKEND, CANCELED, REJECTED).", LEG + " {{reason}}"),
     Signal("error_ratio", "Failure ratio",
            (rate_or_zero("nv_inference_request_failure", "nv_inference_request_success", "service") + " / "
-            + rate_sum("nv_inference_request_success", "nv_inference_request_failure", "service"),),
+            + nonzero(rate_sum("nv_inference_request_success", "nv_inference_request_failure", "service")),),
            "percentunit", "Failed requests as a share of all requests.", "{{service}}", ((0.01, "orange"), (0.05, "red"))),
     Signal("inference_rate", "Inferences", (f"sum by ({BY}) (rate({{{{nv_inference_count}}}}[{W}]))",),
            "ops", "Inferences per second (a batched request counts as its batch size).", LEG),
