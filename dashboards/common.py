@@ -95,24 +95,25 @@ def thresholds(steps: tuple[tuple[float, str], ...]) -> db.ThresholdsConfig:
 
 def build_panel(ctx: Context, spec: Panel):
     first = ctx.signal(spec.signals[0])
+    queries = [(ctx.signal(name), expr) for name in spec.signals if (expr := ctx.expr(name)) is not None]
+    # several queries: the description covers each, and legends that would read the same name their signal
+    description = first.description if len(queries) < 2 else " ".join(f"{sig.title}: {sig.description}" for sig, _ in queries)
+    legends = [sig.legend or "__auto" for sig, _ in queries]
+    if len(set(legends)) < len(legends):
+        legends = [f"{legend} {sig.title}" for legend, (sig, _) in zip(legends, queries)]
     builder = (stat.Panel() if spec.viz == "stat" else timeseries.Panel())
     builder = (
         builder.id(ctx.next_id())
         .title(spec.title or first.title)
-        .description(first.description)
+        .description(description)
         .datasource(DATASOURCE)
         .unit(first.unit)
         .span(spec.width)
         .height(spec.height)
         .thresholds(thresholds(first.thresholds))
     )
-    ref = iter("ABCDEFGHIJ")
-    for name in spec.signals:
-        expr = ctx.expr(name)
-        if expr is None:
-            continue
-        sig = ctx.signal(name)
-        builder = builder.with_target(prom.Dataquery().ref_id(next(ref)).expr(expr).legend_format(sig.legend or "__auto"))
+    for ref, (_, expr), legend in zip("ABCDEFGHIJ", queries, legends):
+        builder = builder.with_target(prom.Dataquery().ref_id(ref).expr(expr).legend_format(legend))
     return builder
 
 

@@ -158,3 +158,26 @@ def test_golden(uid, prod):
         path.write_text(text)
     assert path.is_file(), f"no golden file for {uid}: run UPDATE_GOLDEN=1 pytest tests/test_dashboards.py"
     assert text == path.read_text(), f"{uid} changed; review the diff and run UPDATE_GOLDEN=1 if intended"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "gpu-host"])
+def test_every_query_of_a_panel_has_its_own_legend(stack):
+    """Two queries of one panel with one legend (p50 and p99 of a service) cannot be told apart."""
+    from conftest import rendered_stack
+
+    shared = []
+    for rel, text in rendered_stack(stack).files.items():
+        if rel.startswith("grafana/") and rel.endswith(".json"):
+            for p in json.loads(text).get("panels", []):
+                legends = [t.get("legendFormat", "") for t in p.get("targets", [])]
+                if len(legends) != len(set(legends)):
+                    shared.append(f"{rel}: {p['title']}: {legends}")
+    assert not shared, shared
+
+
+def test_a_multi_query_panel_describes_every_query(prod):
+    panels = [p for rel, t in prod.files.items() if rel.startswith("grafana/") and rel.endswith(".json")
+              for p in json.loads(t).get("panels", []) if len(p.get("targets", [])) > 1]
+    assert panels
+    for p in panels:
+        assert p["description"].count(": ") >= len(p["targets"]), (p["title"], p["description"])

@@ -155,5 +155,6 @@ def quantile_signals(name: str, title: str, bucket_alternatives: tuple[str, ...]
     out = []
     for q in QUANTILES:
         alts = tuple(f"histogram_quantile({q}, sum by (le, {by}) (rate({b}[{RATE_WINDOW}]))){scale}" for b in bucket_alternatives)
-        out.append(Signal(f"{name}_{pct(q)}", f"{title} {pct(q)}", alts, unit, description, legend))
+        # a legend per quantile: p50 and p99 of one series must not read the same
+        out.append(Signal(f"{name}_{pct(q)}", f"{title} {pct(q)}", alts, unit, description, f"{legend} {pct(q)}".strip()))
     return tuple(out)

@@ -32,7 +32,7 @@ LEG = "{{service}} {{endpoint}}"
 def _latency(q: float) -> Signal:
     return Signal(f"latency_p{int(q * 100)}", f"Latency p{int(q * 100)}",
                   (f"histogram_quantile({q}, sum by (le, {BY}) ({{{{request_latency_ms_bucket}}}}))",),
-                  "ms", f"{int(q * 100)}th percentile round-trip latency in the last minute.", LEG)
+                  "ms", f"{int(q * 100)}th percentile round-trip latency in the last minute.", f"{LEG} p{int(q * 100)}")
 
 
 SIGNALS = (

@@ -50,7 +50,7 @@ SIGNALS = (
     Signal("framebuffer_used", "Framebuffer used",
            (f"sum by ({BY}) ({{{{DCGM_FI_DEV_FB_USED}}}}) / (sum by ({BY}) ({{{{DCGM_FI_DEV_FB_USED}}}}) + sum by ({BY}) ({{{{DCGM_FI_DEV_FB_FREE}}}}))",),
            "percentunit", "Used share of GPU memory (FB_USED / (FB_USED + FB_FREE), both MiB).", LEG, ((0.9, "orange"), (0.97, "red"))),
-    Signal("framebuffer_free", "Framebuffer free", (f"sum by ({BY}) ({{{{DCGM_FI_DEV_FB_FREE}}}})",), "decmbytes",
+    Signal("framebuffer_free", "Framebuffer free", (f"sum by ({BY}) ({{{{DCGM_FI_DEV_FB_FREE}}}})",), "mbytes",
            "Free GPU memory (MiB).", LEG),
     Signal("temperature", "GPU temperature", (f"max by ({BY}) ({{{{DCGM_FI_DEV_GPU_TEMP}}}})",), "celsius", "GPU temperature.", LEG,
            ((80, "orange"), (87, "red"))),
