@@ -31,6 +31,8 @@ class AlertSpec:
     """Recording rule the alert reads instead of the raw query (shared with dashboards' heavy queries)."""
     scope: str = "service"
     """service: one rule per service; fleet: one rule for the whole stack (GPUs)."""
+    histogram: Optional[str] = None
+    """For a quantile alert: the histogram it reads, without the runtime's prefix (``vllm:`` …)."""
 
 
 LLM = ("vllm", "sglang", "arks-runtime")
@@ -73,11 +75,11 @@ ALERTS: tuple[AlertSpec, ...] = (
     AlertSpec("LLMHighTimeToFirstToken", LLM, "ttft_p95", ">", 2, "10m", "warning",
               "{{ $labels.service }}: time to first token above target",
               "p95 time to first token of {{ $labels.model_name }} is {{ $value | humanizeDuration }}.", "infermon-llm-runtime",
-              "humanizeDuration", record="service_model_name:time_to_first_token_seconds:p95_rate5m"),
+              "humanizeDuration", record="service_model_name:time_to_first_token_seconds:p95_rate5m", histogram="time_to_first_token_seconds"),
     AlertSpec("LLMHighE2ELatency", LLM, "e2e_latency_p95", ">", 30, "10m", "warning",
               "{{ $labels.service }}: end-to-end latency above target",
               "p95 end-to-end latency of {{ $labels.model_name }} is {{ $value | humanizeDuration }}.", "infermon-llm-runtime",
-              "humanizeDuration", record="service_model_name:e2e_request_latency_seconds:p95_rate5m"),
+              "humanizeDuration", record="service_model_name:e2e_request_latency_seconds:p95_rate5m", histogram="e2e_request_latency_seconds"),
     AlertSpec("LLMRequestsWaiting", LLM, "waiting", ">", 20, "10m", "warning",
               "{{ $labels.service }}: requests are piling up",
               "{{ $value | humanize }} requests for {{ $labels.model_name }} are waiting to be scheduled.", "infermon-llm-runtime"),
@@ -154,9 +156,23 @@ THRESHOLD_DOMAINS = {
 """Allowed thresholds by the unit of the alert's signal; other units are counts and rates (0 or more)."""
 
 
-def threshold_problem(spec: AlertSpec, value: float) -> Optional[str]:
-    """Why ``value`` cannot be a threshold of ``spec`` (None when it can)."""
+RUNTIME_PREFIXES = {"vllm": ("vllm:",), "sglang": ("sglang:",), "arks-runtime": ("vllm:", "sglang:")}
+"""Where a kind's histograms come from: Arks runtimes run vLLM or SGLang."""
+
+
+def threshold_problem(spec: AlertSpec, value: float, kinds: Optional[tuple[str, ...]] = None) -> Optional[str]:
+    """Why ``value`` cannot be a threshold of ``spec`` for services of ``kinds`` (default: every
+    kind of the spec); None when it can."""
     from ..catalog import KINDS
+    from ..catalog.buckets import bucket_bounds
+
+    if spec.histogram:  # histogram_quantile never exceeds the highest finite bucket
+        for kind in kinds or spec.kinds:
+            for prefix in RUNTIME_PREFIXES.get(kind, ()):
+                bounds = bucket_bounds(prefix + spec.histogram)
+                if bounds and value >= bounds[-1]:
+                    return (f"{value:g} can never be exceeded: the p95 of {prefix}{spec.histogram} is at most its highest finite "
+                            f"bucket, {bounds[-1]:g}; use a threshold below it")
 
     unit = next(s.unit for s in KINDS[spec.kinds[0]].signals if s.name == spec.signal)
     low, high, what = THRESHOLD_DOMAINS.get(unit, (0.0, None, "a count or rate of 0 or more"))

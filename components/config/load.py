@@ -519,9 +519,13 @@ def _alert_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
         elif kind is not None and name in BY_NAME and kind not in BY_NAME[name].kinds:
             issues.append(ConfigIssue(path, f"alert '{name}' does not apply to kind {kind} (it applies to {', '.join(BY_NAME[name].kinds)})"))
 
-    def check_value(path: str, name: str, value: float) -> None:
-        if name in BY_NAME and (problem := threshold_problem(BY_NAME[name], value)):
-            issues.append(ConfigIssue(path, problem))
+    kinds = tuple(sorted({s.kind for s in cfg.inference} | {e.kind for e in cfg.endpoints}))
+
+    def check_value(path: str, name: str, value: float, kind: Optional[str] = None) -> None:
+        if name in BY_NAME:
+            mine = (kind,) if kind else tuple(k for k in BY_NAME[name].kinds if k in kinds)
+            if problem := threshold_problem(BY_NAME[name], value, mine):
+                issues.append(ConfigIssue(path, problem))
 
     for name, value in cfg.alerts.thresholds.items():
         check_name(f"alerts.thresholds.{name}", name)
@@ -531,7 +535,7 @@ def _alert_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
     for i, s in enumerate(cfg.inference):
         for name, value in s.alerts.items():
             check_name(f"inference[{i}].alerts.{name}", name, s.kind)
-            check_value(f"inference[{i}].alerts.{name}", name, value)
+            check_value(f"inference[{i}].alerts.{name}", name, value, s.kind)
         if s.slo is not None:
             if s.slo.availability is None and s.slo.latency is None:
                 issues.append(ConfigIssue(f"inference[{i}].slo", "set availability, latency or both"))
@@ -547,7 +551,7 @@ def _alert_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
     for i, e in enumerate(cfg.endpoints):
         for name, value in e.alerts.items():
             check_name(f"endpoints[{i}].alerts.{name}", name, e.kind)
-            check_value(f"endpoints[{i}].alerts.{name}", name, value)
+            check_value(f"endpoints[{i}].alerts.{name}", name, value, e.kind)
     return issues
 
 
