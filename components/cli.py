@@ -142,19 +142,28 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
+    """The config reference and the alert runbooks, generated from the code."""
+    from .alerts.runbooks import runbook_files
     from .config.reference import reference_markdown
 
-    text = reference_markdown()
     path = Path(args.out)
+    runbooks = path.parent / "runbooks"
+    wanted = {path: reference_markdown(), **{runbooks / name: text for name, text in runbook_files().items()}}
     if args.check:
-        if not path.is_file() or path.read_text() != text:
-            print(f"error: {path} is out of date; run `infermon docs`", file=sys.stderr)
+        stale = sorted(str(p) for p, text in wanted.items() if not p.is_file() or p.read_text() != text)
+        stale += sorted(str(p) for p in runbooks.glob("*.md") if p not in wanted)
+        if stale:
+            print(f"error: out of date: {', '.join(stale)}; run `infermon docs`", file=sys.stderr)
             return EXIT_FAILED
-        print(f"{path} is up to date")
+        print(f"{path} and {len(wanted) - 1} runbooks are up to date")
         return EXIT_OK
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    print(f"wrote {path}")
+    runbooks.mkdir(parents=True, exist_ok=True)
+    for p in runbooks.glob("*.md"):
+        if p not in wanted:
+            p.unlink()
+    for p, text in wanted.items():
+        p.write_text(text)
+    print(f"wrote {path} and {len(wanted) - 1} runbooks in {runbooks}")
     return EXIT_OK
 
 
