@@ -51,6 +51,18 @@ def P(*signals: str, title: Optional[str] = None, viz: str = "timeseries", width
     return Panel(tuple(signals), title, viz, width)
 
 
+def health_row() -> Row:
+    """The first row of every per-service dashboard: is it up, is anything firing, and its rate,
+    errors and latency, without scrolling."""
+    return Row("Health", (
+        P("targets_down", viz="stat", width=4),
+        P("alerts_firing", viz="stat", width=4),
+        P("request_rate", viz="stat", width=4),
+        P("error_ratio", viz="stat", width=6),
+        P("latency", viz="stat", width=6),
+    ))
+
+
 @dataclass
 class Context:
     """What a dashboard is built from: the flavors it covers and how queries select series."""

@@ -1,6 +1,6 @@
 """LLM gateway: the Arks gateway (folder LLM)."""
 
-from .common import P, Row, dashboard, inference_variables
+from .common import health_row, P, Row, dashboard, inference_variables
 
 UID = "infermon-llm-gateway"
 TITLE = "LLM gateway"
@@ -9,6 +9,7 @@ KINDS = ("arks-gateway",)
 SELECT = {"namespace": '=~"$namespace"', "model": '=~"$model"'}
 
 ROWS = [
+    health_row(),
     Row("Requests", (
         P("requests_by_status"),
         P("duration_p50", "duration_p95", "duration_p99", title="Request duration"),

@@ -1,6 +1,6 @@
 """LLM runtime: vLLM, SGLang and Arks runtimes (folder LLM)."""
 
-from .common import P, Row, dashboard, inference_variables
+from .common import health_row, P, Row, dashboard, inference_variables
 
 UID = "infermon-llm-runtime"
 TITLE = "LLM runtime"
@@ -9,6 +9,7 @@ KINDS = ("vllm", "sglang", "arks-runtime")
 SELECT = {"namespace": '=~"$namespace"', "model_name": '=~"$model"'}
 
 ROWS = [
+    health_row(),
     Row("Requests", (
         P("request_rate", title="Successful requests"),
         P("success_by_reason"),

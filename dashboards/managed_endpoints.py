@@ -1,6 +1,6 @@
 """Managed endpoints: Databricks Model Serving (folder Managed endpoints)."""
 
-from .common import P, Row, dashboard, datasource_variable, cluster_variable, query_variable
+from .common import health_row, P, Row, dashboard, datasource_variable, cluster_variable, query_variable
 
 UID = "infermon-managed-endpoints"
 TITLE = "Managed endpoints"
@@ -9,6 +9,7 @@ KINDS = ("databricks",)
 SELECT = {"endpoint": '=~"$endpoint"'}
 
 ROWS = [
+    health_row(),
     Row("Traffic", (
         P("latency_p50", "latency_p99", title="Latency p50 / p99"),
         P("requests_per_second"),

@@ -1,6 +1,6 @@
 """Seldon MLServer, e.g. diffusion models (folder Diffusion)."""
 
-from .common import P, Row, dashboard, inference_variables
+from .common import health_row, P, Row, dashboard, inference_variables
 
 UID = "infermon-mlserver"
 TITLE = "MLServer"
@@ -9,6 +9,7 @@ KINDS = ("mlserver",)
 SELECT = {"namespace": '=~"$namespace"', "model": '=~"$model"'}
 
 ROWS = [
+    health_row(),
     Row("Latency and throughput", (
         P("e2e_latency_mean"),
         P("inference_latency_mean"),

@@ -1,6 +1,6 @@
 """NVIDIA Triton Inference Server (folder Triton)."""
 
-from .common import P, Row, dashboard, inference_variables
+from .common import health_row, P, Row, dashboard, inference_variables
 
 UID = "infermon-triton"
 TITLE = "Triton Inference Server"
@@ -9,6 +9,7 @@ KINDS = ("triton",)
 SELECT = {"namespace": '=~"$namespace"', "model": '=~"$model"'}
 
 ROWS = [
+    health_row(),
     Row("Requests", (
         P("success_rate"),
         P("failure_rate"),

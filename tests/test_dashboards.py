@@ -12,6 +12,7 @@ from conftest import MINIMAL, objects, render_config, rendered_stack
 
 import dashboards
 from components.catalog import KINDS
+from components.catalog.base import PROMETHEUS_SERIES
 from components.catalog.promql import metric_names
 
 GOLDEN = Path(__file__).parent / "golden" / "dashboards"
@@ -53,7 +54,7 @@ def test_dev_gets_only_the_dashboards_it_needs(dev):
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_query_parses_and_uses_only_metrics_of_the_kinds_it_covers(stack):
     for uid, d in grafana(rendered_stack(stack)).items():
-        allowed = set().union(*(KINDS[k].series_names() for k in COVERS[uid]))
+        allowed = set().union(*(KINDS[k].series_names() for k in COVERS[uid])) | set(PROMETHEUS_SERIES)
         for p in panels(d):
             assert p["targets"], (uid, p["title"])
             for t in p["targets"]:
@@ -109,7 +110,8 @@ def test_metric_prefix_flows_into_every_query_of_that_service(tmp_path):
     d = grafana(render_config(tmp_path, cfg))["infermon-mlserver"]
     for p in panels(d):
         for t in p["targets"]:
-            assert all(n.startswith("inference:model_run:mlserver:") for n in metric_names(t["expr"])), t["expr"]
+            # Prometheus' own series (up, ALERTS) carry no server prefix
+            assert all(n.startswith("inference:model_run:mlserver:") for n in metric_names(t["expr"]) - set(PROMETHEUS_SERIES)), t["expr"]
     overview = grafana(render_config(tmp_path / "b", cfg))["infermon-fleet-overview"]
     assert all("inference:model_run:mlserver:" in t["expr"] for p in panels(overview) for t in p["targets"])
 
@@ -181,3 +183,20 @@ def test_a_multi_query_panel_describes_every_query(prod):
     assert panels
     for p in panels:
         assert p["description"].count(": ") >= len(p["targets"]), (p["title"], p["description"])
+
+
+
+@pytest.mark.parametrize("uid", ["infermon-llm-runtime", "infermon-triton", "infermon-mlserver", "infermon-llm-gateway",
+                                 "infermon-managed-endpoints"])
+def test_the_first_row_answers_up_firing_rate_errors_latency(prod, uid):
+    d = grafana(prod)[uid]
+    first_row = []
+    for p in d["panels"][1:]:
+        if p.get("type") == "row":
+            break
+        first_row.append(p)
+    assert d["panels"][0]["title"] == "Health"
+    assert [p["title"] for p in first_row][:2] == ["Targets down", "Alerts firing"]
+    assert all(p["type"] == "stat" for p in first_row) and len(first_row) == 5
+    exprs = " ".join(t["expr"] for p in first_row for t in p["targets"])
+    assert "up{" in exprs and "ALERTS{" in exprs

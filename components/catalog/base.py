@@ -56,6 +56,18 @@ class Signal:
     """(value, colour) steps above a green base."""
 
 
+PROMETHEUS_SERIES = ("up", "ALERTS")
+"""Series Prometheus writes itself: each target's health and the alerts it evaluates."""
+
+HEALTH_SIGNALS = {s.name: s for s in (
+    Signal("targets_down", "Targets down", ('count(up{service=~"$service"} == 0) or vector(0)',), "short",
+           "Scrape targets of the selected services that Prometheus cannot reach; 0 when every target is up.", "", ((1, "red"),)),
+    Signal("alerts_firing", "Alerts firing", ('count(ALERTS{alertstate="firing", service=~"$service"}) or vector(0)',), "short",
+           "Alerts firing for the selected services right now (Alertmanager has the details).", "", ((1, "red"),)),
+)}
+"""Signals of every kind's dashboard, over Prometheus' own series and the ``service`` variable."""
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -76,7 +88,7 @@ class Kind:
         raise KeyError(f"{self.name}: no catalog metric for series {name!r}")
 
     def signal(self, name: str) -> Optional[Signal]:
-        return next((s for s in self.signals if s.name == name), None)
+        return next((s for s in self.signals if s.name == name), None) or HEALTH_SIGNALS.get(name)
 
     def series_names(self) -> set[str]:
         return {s for m in self.metrics for s in m.series()}

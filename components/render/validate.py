@@ -370,9 +370,10 @@ def check_dashboards(files: dict[str, str]) -> CheckResult:
     import json
 
     from ..catalog import KINDS
+    from ..catalog.base import PROMETHEUS_SERIES
     from ..catalog.promql import metric_names
 
-    known = set().union(*(k.series_names() for k in KINDS.values()))
+    known = set().union(*(k.series_names() for k in KINDS.values())) | set(PROMETHEUS_SERIES)
     errors: list[str] = []
     count = queries = 0
     for rel, text in sorted(files.items()):
