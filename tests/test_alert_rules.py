@@ -109,6 +109,10 @@ def fixtures(alert: str, fire: bool) -> list[tuple[str, list[dict]]]:
     if alert == "LLMHighE2ELatency":
         return [(s, histogram(llm(s, "e2e_request_latency_seconds"), {"service": s, "model_name": "llama"}, ["10.0", "20.0", "40.0", "80.0", "+Inf"],
                               [0, 0, 0, 60, 0] if f else [60, 0, 0, 0, 0])) for s in LLM_PREFIX]
+    if alert == "LLMHighErrorRatio":  # internal errors fire; client aborts do not
+        L = {"service": "v", "model_name": "llama"}
+        bad = {**L, "finished_reason": "error" if f else "abort"}
+        return [("v", [counter("vllm:request_success_total", {**L, "finished_reason": "stop"}, 90), counter("vllm:request_success_total", bad, 10)])]
     if alert == "LLMRequestsWaiting":
         return [(s, [gauge(llm(s, "num_requests_waiting"), {"service": s, "model_name": "llama"}, 30 if f else 2)]) for s in LLM_PREFIX]
     if alert == "LLMKVCacheNearFull":

@@ -13,7 +13,7 @@ from components.datadog import grammar
 from components.datadog.names import INTEGRATIONS, dd_metric
 
 NOT_MIRRORED = {"InfermonTargetDown", "InfermonScrapesFailing", "SLOAvailabilityBurnRate", "SLOLatencyBurnRate",
-                "GPUXidApplicationError"}  # a monitor cannot filter by value: Datadog's GPUXidError covers both classes
+                "GPUXidApplicationError", "LLMHighErrorRatio"}  # a monitor cannot filter by value: Datadog's GPUXidError covers both classes
 
 
 def prometheus_alerts(r) -> set[tuple[str, str, float]]:

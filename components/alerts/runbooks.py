@@ -56,6 +56,11 @@ RUNBOOKS: dict[str, Runbook] = {
         "The 95th percentile end-to-end latency of an LLM runtime is above the threshold.",
         "Time to first token against time per output token: the first points at queueing or prefill, the "
         "second at decode speed (batch size, KV-cache pressure, a slower GPU)."),
+    "LLMHighErrorRatio": Runbook(
+        "More than the threshold of a vLLM service's finished requests ended with an internal error (HTTP 500); "
+        "client aborts do not count.",
+        "The runtime's logs for the exception (engine errors, out-of-memory, a failing model or adapter) and "
+        "whether a rollout or a new model coincides with the start."),
     "LLMRequestsWaiting": Runbook(
         "More requests than the threshold wait to be scheduled by an LLM runtime.",
         "KV-cache use and preemptions: a full cache stops new requests from being scheduled; scale replicas "

@@ -39,7 +39,7 @@ INTERVAL = "2s"
 SHORT_FOR = "2s"
 FAULT_FOR = {
     "TritonHighFailureRatio": "error_burst", "TritonHighQueueTime": "latency_spike", "TritonPendingRequestsGrowing": "queue_growth", "TritonPendingRequestsHigh": "queue_growth",
-    "LLMHighTimeToFirstToken": "latency_spike", "LLMHighE2ELatency": "latency_spike", "LLMRequestsWaiting": "queue_growth",
+    "LLMHighTimeToFirstToken": "latency_spike", "LLMHighE2ELatency": "latency_spike", "LLMRequestsWaiting": "queue_growth", "LLMHighErrorRatio": "error_burst",
     "LLMKVCacheNearFull": "kv_full", "LLMPreemptions": "kv_full", "LLMGatewayHighErrorRatio": "error_burst",
     "LLMGatewayRateLimitSurge": "error_burst", "LLMGatewayQuotaNearLimit": "error_burst",
     "MLServerHighInferenceLatency": "latency_spike", "MLServerLowSuccessRatio": "error_burst", "MLServerQueueBacklog": "queue_growth",
