@@ -358,8 +358,8 @@ def check_alertmanager_config(text: str | None) -> CheckResult:
     output = (proc.stdout + proc.stderr).strip().replace(tmp + "/", "")
     if proc.returncode != 0:
         return CheckResult(name, False, f"Alertmanager configuration rejected{_on('amtool')}", [output])
-    receivers = len((yaml.safe_load(text) or {}).get("receivers") or [])
-    return CheckResult(name, True, f"Alertmanager configuration accepted, {receivers} receivers{_on('amtool')}")
+    receivers = ", ".join(r["name"] for r in (yaml.safe_load(text) or {}).get("receivers") or [])
+    return CheckResult(name, True, f"Alertmanager configuration accepted (receivers: {receivers}){_on('amtool')}")
 
 
 # --- dashboards ----------------------------------------------------------------------------
