@@ -174,3 +174,24 @@ def test_verify_of_a_docker_stack_scrapes_the_rendered_prometheus_yml(tmp_path):
     assert {j["job_name"] for j in plan.jobs} == rendered_jobs - {"alertmanager"}
     keep = {j["job_name"]: j.get("metric_relabel_configs") for j in plan.jobs}
     assert keep["cadvisor"] and keep["dcgm/l40s"]  # the series budget's keep rules are what verify runs
+
+
+def test_scrape_loss_fault_fails_one_scrape_in_ten(tmp_path):
+    port = free_port()
+    (tmp_path / "plan.json").write_text(json.dumps({"targets": [{"name": "t", "kind": "triton", "port": port}], "duration": 20}))
+    proc = subprocess.Popen([sys.executable, "-m", "components.verify.simulators", str(tmp_path / "plan.json")], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        url = f"http://127.0.0.1:{port}"
+        urllib.request.urlopen(urllib.request.Request(f"{url}/-/fault?name=scrape_loss", method="POST"), timeout=5).read()
+        codes = []
+        for _ in range(30):
+            try:
+                codes.append(urllib.request.urlopen(f"{url}/metrics", timeout=5).status)
+            except urllib.error.HTTPError as exc:
+                codes.append(exc.code)
+        assert codes.count(503) == 3 and codes.count(200) == 27
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -31,7 +31,7 @@ from ..catalog import KINDS
 from ..catalog.base import Metric
 from ..catalog.buckets import UPSTREAM_BUCKETS
 
-FAULTS = ("error_burst", "latency_spike", "queue_growth", "kv_full", "xid", "xid_app", "overheat", "fb_full", "row_remap", "idle",
+FAULTS = ("error_burst", "latency_spike", "queue_growth", "kv_full", "xid", "xid_app", "overheat", "fb_full", "row_remap", "idle", "scrape_loss",
           "not_ready", "down")
 
 BUCKETS = {
@@ -60,6 +60,8 @@ class State:
     faults: set[str] = field(default_factory=set)
     started: float = field(default_factory=time.monotonic)
     fault_since: dict[str, float] = field(default_factory=dict)
+    scrapes: int = 0
+    """Scrapes answered so far (with ``scrape_loss``, every tenth fails)."""
 
     def apply(self, fault: str) -> None:
         self.faults.add(fault)
@@ -478,6 +480,10 @@ def _handler(target: Target):
         def do_GET(self) -> None:  # noqa: N802
             if target.state.down:
                 self.send_error(503, "simulated outage")
+                return
+            target.state.scrapes += 1
+            if "scrape_loss" in target.state.faults and target.state.scrapes % 10 == 0:
+                self.send_error(503, "simulated scrape loss")
                 return
             if target.token and self.headers.get("Authorization") != f"Bearer {target.token}":
                 self.send_error(401, "missing or wrong bearer token")
