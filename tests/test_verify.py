@@ -195,3 +195,20 @@ def test_scrape_loss_fault_fails_one_scrape_in_ten(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@requires("prometheus")
+def test_verify_passes_on_a_stack_with_tight_thresholds(tmp_path):
+    """A team's strict but legitimate objectives (95 % under 2 s, TTFT p95 under 0.3 s, 99.9 %
+    availability) hold on a healthy simulated fleet, and every alert still fires on its fault."""
+    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    cfg = {k.split(":", 1)[1]: v for k, v in doc.items() if not (isinstance(v, dict) and "secure" in v)}
+    secrets = {k.split(":", 1)[1]: "x" for k, v in doc.items() if isinstance(v, dict) and "secure" in v}
+    chat = next(s for s in cfg["inference"] if s["name"] == "chat")
+    chat["slo"] = {"availability": 0.999, "latency": {"threshold": 2, "objective": 0.95}}
+    chat["alerts"] = {"LLMHighTimeToFirstToken": 0.3}
+    from conftest import write_stack
+
+    write_stack(tmp_path, "dev", cfg, secrets)
+    report = verify("dev", tmp_path, progress=lambda m: None)
+    assert report.ok, "\n".join(f"{c.name}: {c.detail} {c.failures}" for c in report.checks if not c.ok)

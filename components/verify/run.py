@@ -100,9 +100,13 @@ class Plan:
     jobs: list[dict[str, Any]] = field(default_factory=list)
     by_service: dict[str, list[str]] = field(default_factory=dict)
     """service label -> simulator base URLs (faults are sent there)."""
+    baselines: dict[str, dict[str, float]] = field(default_factory=dict)
+    """service label -> the healthy state its simulators start from (see ``healthy_baseline``)."""
 
     def sim(self, service: str, kind: str, **kw: Any) -> str:
         port = free_port()
+        if service in self.baselines:
+            kw.setdefault("baseline", self.baselines[service])
         self.targets.append({"name": f"{service}-{len(self.targets)}", "kind": kind, "port": port, **kw})
         scheme = "https" if kw.get("tls") else "http"
         self.by_service.setdefault(service, []).append(f"{scheme}://127.0.0.1:{port}")
@@ -189,7 +193,7 @@ def docker_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int
     (verify checks alerts in Prometheus itself).
     """
     cfg = rendered.loaded.config
-    plan = Plan()
+    plan = Plan(baselines=healthy_baseline(rendered.loaded))
     prefixes = {s.name: s.metric_prefix or "" for s in cfg.inference}
     for job in yaml.safe_load(rendered.files["prometheus/prometheus.yml"])["scrape_configs"]:
         name = job["job_name"]
@@ -215,11 +219,37 @@ def docker_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int
     return plan
 
 
+def healthy_baseline(loaded: Any) -> dict[str, dict[str, float]]:
+    """Per service, a healthy state that keeps every one of its thresholds and SLOs with a wide
+    margin: the simulators' default latency and error share, lowered where the stack is stricter
+    (a healthy fleet must verify quiet whatever thresholds a team sets)."""
+    import math
+
+    from ..alerts.rules import targets, threshold
+    from ..alerts.specs import BY_NAME
+
+    out = {}
+    for t in targets(loaded):
+        thr = lambda name: threshold(name, BY_NAME[name].threshold, loaded, t)  # noqa: E731
+        # simulated means: TTFT latency/5, e2e 10x latency, Triton queue 0.3x, Databricks in ms;
+        # observations are exponential, so p95 ~ 3x and p99 ~ 4.6x the mean; keep within half a threshold
+        latency = [0.2, thr("LLMHighTimeToFirstToken") * 5 / 6, thr("LLMHighE2ELatency") / 60, thr("MLServerHighInferenceLatency") / 2,
+                   thr("TritonHighQueueTime") / 0.6, thr("DatabricksHighP99Latency") / 9200]
+        errors = [0.0002, thr("TritonHighFailureRatio") / 10, thr("LLMGatewayHighErrorRatio") / 10, thr("DatabricksHighErrorRatio") / 10,
+                  (1 - thr("MLServerLowSuccessRatio")) / 10]
+        if t.slo is not None and t.slo.latency is not None:  # P(e2e > T) = exp(-T / (10 latency)) <= a tenth of the budget
+            latency.append(t.slo.latency.threshold / (10 * math.log(10 / (1 - t.slo.latency.objective))))
+        if t.slo is not None and t.slo.availability is not None:
+            errors.append((1 - t.slo.availability) / 10)
+        out[t.name] = {"latency": min(latency), "error_share": min(errors)}
+    return out
+
+
 def build_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int = 0) -> Plan:
     cfg = rendered.loaded.config
     if cfg.cluster.platform == "docker":
         return docker_plan(rendered, tmp, token, prom_port)
-    plan = Plan()
+    plan = Plan(baselines=healthy_baseline(rendered.loaded))
     prefixes = {s.name: s.metric_prefix or "" for s in cfg.inference}
     kinds = {s.name: s.kind for s in cfg.inference}
     for job in render.scrape_jobs(rendered.run):

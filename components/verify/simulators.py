@@ -108,6 +108,9 @@ class Target:
     labels: dict[str, str] = field(default_factory=dict)
     """Fixed label values (namespace/pod of the workload for cAdvisor, …)."""
     without: list[str] = field(default_factory=list)
+    baseline: dict[str, float] = field(default_factory=dict)
+    """Healthy-state values (``latency``, ``error_share``) replacing the defaults, so a stack's own
+    tight thresholds hold at baseline."""
     """Catalogued labels this target does not put on its series (DCGM on Docker: no pod mapping)."""
     state: State = field(default_factory=State)
     acc: dict = field(default_factory=dict, repr=False)
@@ -503,6 +506,8 @@ def serve(plan: dict[str, Any]) -> None:
     servers = []
     for spec in plan["targets"]:
         target = Target(**spec)
+        for key, value in target.baseline.items():
+            setattr(target.state, key, value)
         server = ThreadingHTTPServer(("127.0.0.1", target.port), _handler(target))
         if target.tls:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
