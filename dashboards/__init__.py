@@ -50,6 +50,15 @@ def _service_rows(loaded: LoadedConfig) -> list[tuple[str, str, str, str]]:
     return sorted(rows)
 
 
+def alert_thresholds(loaded: LoadedConfig) -> dict[tuple[str, str], tuple[str, float]]:
+    """(kind, signal) -> (comparison, stack-wide threshold) of every alert the stack deploys."""
+    from components.alerts.specs import ALERTS
+
+    cfg = loaded.config
+    return {(kind, spec.signal): (spec.op, cfg.alerts.thresholds.get(spec.name, spec.threshold))
+            for spec in ALERTS if spec.name not in cfg.alerts.disabled for kind in spec.kinds}
+
+
 def build(loaded: LoadedConfig) -> list[BuiltDashboard]:
     """The stack's dashboards. On docker there are no Kubernetes labels: queries and variables
     drop namespace and pod, GPU panels per pod are left out, and the containers dashboard reads
@@ -67,13 +76,14 @@ def build(loaded: LoadedConfig) -> list[BuiltDashboard]:
         return {k: v for k, v in extra.items() if not (docker and k in KUBERNETES_LABELS)}
 
     base = {"cluster": '=~"$cluster"', "service": '=~"$service"'}
+    limits = alert_thresholds(loaded)
     for module in PER_KIND:
         mine = [f for f in flavors if f.kind.name in module.KINDS]
         if mine:
-            add(module, module.build(Context(mine, select({**base, **module.SELECT}), platform)))
+            add(module, module.build(Context(mine, select({**base, **module.SELECT}), platform, limits)))
     if cfg.gpu_pools:
         dcgm = Flavor(for_platform(KINDS["dcgm"], platform))
-        add(gpu_fleet, gpu_fleet.build(Context([dcgm], {"cluster": '=~"$cluster"', **gpu_fleet.SELECT}, platform)))
+        add(gpu_fleet, gpu_fleet.build(Context([dcgm], {"cluster": '=~"$cluster"', **gpu_fleet.SELECT}, platform, limits)))
     if docker:
         kind = Flavor(for_platform(KINDS["containers"], platform))
         add(containers, containers.build_docker(Context([kind], {"cluster": '=~"$cluster"', **containers.SELECT_DOCKER}, platform)))

@@ -71,6 +71,9 @@ class Context:
     selector: dict[str, str]
     platform: str = "generic"
     """``cluster.platform``: on docker, variables use no Kubernetes label."""
+    alert_thresholds: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
+    """(kind, signal) -> (comparison, threshold) of the stack's alert on that signal: its panel
+    turns red where the alert would fire."""
     _next_id: int = field(default=1)
 
     def next_id(self) -> int:
@@ -99,10 +102,21 @@ class Context:
         return "{" + inner + (", " + extra if extra else "") + "}"
 
 
-def thresholds(steps: tuple[tuple[float, str], ...]) -> db.ThresholdsConfig:
+def thresholds(steps: tuple[tuple[float, str], ...], base: str = "green") -> db.ThresholdsConfig:
     return db.ThresholdsConfig().mode(dm.ThresholdsMode.ABSOLUTE).steps(
-        [dm.Threshold(value=None, color="green")] + [dm.Threshold(value=v, color=c) for v, c in steps]
+        [dm.Threshold(value=None, color=base)] + [dm.Threshold(value=v, color=c) for v, c in steps]
     )
+
+
+def panel_thresholds(ctx: "Context", signal_name: str, own: tuple[tuple[float, str], ...]) -> db.ThresholdsConfig:
+    """The alert's threshold where an alert reads this signal (red above it, or below it for a
+    ``<`` alert such as a success ratio), else the signal's own steps."""
+    alert = next((ctx.alert_thresholds[(f.kind.name, signal_name)] for f in ctx.flavors
+                  if (f.kind.name, signal_name) in ctx.alert_thresholds), None)
+    if alert is None:
+        return thresholds(own)
+    op, value = alert
+    return thresholds(((value, "green"),), base="red") if op.startswith("<") else thresholds(((value, "red"),))
 
 
 def build_panel(ctx: Context, spec: Panel):
@@ -122,7 +136,7 @@ def build_panel(ctx: Context, spec: Panel):
         .unit(first.unit)
         .span(spec.width)
         .height(spec.height)
-        .thresholds(thresholds(first.thresholds))
+        .thresholds(panel_thresholds(ctx, spec.signals[0], first.thresholds))
     )
     for ref, (_, expr), legend in zip("ABCDEFGHIJ", queries, legends):
         builder = builder.with_target(prom.Dataquery().ref_id(ref).expr(expr).legend_format(legend))

@@ -200,3 +200,14 @@ def test_the_first_row_answers_up_firing_rate_errors_latency(prod, uid):
     assert all(p["type"] == "stat" for p in first_row) and len(first_row) == 5
     exprs = " ".join(t["expr"] for p in first_row for t in p["targets"])
     assert "up{" in exprs and "ALERTS{" in exprs
+
+
+def test_panels_turn_red_where_the_stack_alerts(prod):
+    """Thresholds come from the alerts: prod's GPUTemperatureHigh override (83) colours the
+    temperature panel; a success ratio is red below its alert's 95 %."""
+    def steps(uid, title):
+        (p,) = [p for p in grafana(prod)[uid]["panels"] if p.get("title") == title]
+        return [(s["value"], s["color"]) for s in p["fieldConfig"]["defaults"]["thresholds"]["steps"]]
+
+    assert steps("infermon-gpu-fleet", "GPU temperature") == [(None, "green"), (83, "red")]
+    assert steps("infermon-mlserver", "Success ratio") == [(None, "red"), (0.95, "green")]
