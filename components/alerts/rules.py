@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ..catalog import KINDS, for_platform, join_or, render_signal
+from ..catalog.base import nonzero
 from ..config import LoadedConfig
 from ..config.model import duration_seconds
 from .specs import ALERTS, AlertSpec
@@ -35,8 +36,9 @@ def slo_latency_boundaries(kind: str) -> list[float]:
     """Thresholds a latency SLO of ``kind`` can use: its histogram's bucket boundaries (for Arks
     runtimes, those both backends have: the pods run vLLM or SGLang)."""
     from ..catalog.buckets import bucket_bounds
+    from .specs import RUNTIME_PREFIXES
 
-    names = ("vllm:e2e_request_latency_seconds", "sglang:e2e_request_latency_seconds") if kind == "arks-runtime" else (LATENCY_HISTOGRAMS[kind][0],)
+    names = tuple(p + "e2e_request_latency_seconds" for p in RUNTIME_PREFIXES[kind]) if kind in RUNTIME_PREFIXES else (LATENCY_HISTOGRAMS[kind][0],)
     return sorted(set.intersection(*(set(bucket_bounds(n)) for n in names)))
 
 
@@ -183,7 +185,7 @@ def _slo_rules(loaded: LoadedConfig, t: Target, disabled: set[str]) -> tuple[lis
         for w in SLO_WINDOWS:
             good = f"{{{{{hist}_bucket|{le}{', ' + extra if extra else ''}}}}}"
             total = f"{{{{{hist}_count{'|' + extra if extra else ''}}}}}"
-            template = f"1 - (sum by (service) (rate({good}[{t.window(w)}])) / (sum by (service) (rate({total}[{t.window(w)}])) > 0))"
+            template = f"1 - (sum by (service) (rate({good}[{t.window(w)}])) / " + nonzero(f"sum by (service) (rate({total}[{t.window(w)}]))") + ")"
             from ..catalog.base import render
 
             records.append({"record": f"service:slo_latency_slow:ratio_rate{w}", "expr": render(k, template, sel, t.prefix, t.window(w)),

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from . import sglang, vllm
 from .base import RATE_WINDOW as W
-from .base import Kind, Metric, Signal, quantile_signals
+from .base import Kind, Metric, Signal, nonzero, quantile_signals
 
 ARKS_RUNTIMES = ("sglang", "vllm", "tensorrt", "onnx")
 """Runtime prefixes Arks strips, as in Arks' own runtime ServiceMonitor
@@ -82,7 +82,7 @@ GATEWAY_SIGNALS = (
     Signal("requests_by_status", "Requests by status", (f"sum by (service, status) (rate({{{{gateway_requests_total}}}}[{W}]))",),
            "reqps", "Requests per second by HTTP status code.", "{{service}} {{status}}"),
     Signal("error_ratio", "Non-2xx ratio",
-           (f'sum by (service) (rate({{{{gateway_requests_total|status!~"2.."}}}}[{W}])) / (sum by (service) (rate({{{{gateway_requests_total}}}}[{W}])) > 0)',),
+           (f'sum by (service) (rate({{{{gateway_requests_total|status!~"2.."}}}}[{W}])) / ' + nonzero(f"sum by (service) (rate({{{{gateway_requests_total}}}}[{W}]))"),),
            "percentunit", "Requests answered with a non-2xx status, as a share of all requests.", "{{service}}", ((0.01, "orange"), (0.05, "red"))),
     *quantile_signals("duration", "Request duration", ("{{gateway_request_duration_seconds_bucket}}",), "service, model", "s",
                       "Time from request to response through the gateway, upstream runtime included.", GLEG),

@@ -8,7 +8,7 @@ last minute, so quantiles need no ``rate()``. GPU series exist only for GPU endp
 The series carry no model label: infermon's ``service`` and ``endpoint`` labels identify them.
 """
 
-from .base import Kind, Metric, Signal
+from .base import Kind, Metric, Signal, nonzero
 
 METRICS = (
     Metric("request_count_total", "gauge", "requests", "Requests in the last minute.", ()),
@@ -42,7 +42,7 @@ SIGNALS = (
            "Requests per second, per endpoint (per-minute count / 60).", LEG),
     Signal("errors_4xx", "4xx/s", (f"sum by ({BY}) ({{{{request_4xx_count_total}}}}) / 60",), "reqps", "Client errors per second.", LEG),
     Signal("errors_5xx", "5xx/s", (f"sum by ({BY}) ({{{{request_5xx_count_total}}}}) / 60",), "reqps", "Server errors per second.", LEG),
-    Signal("error_ratio", "5xx ratio", ("sum by (service) ({{request_5xx_count_total}}) / (sum by (service) ({{request_count_total}}) > 0)",),
+    Signal("error_ratio", "5xx ratio", ("sum by (service) ({{request_5xx_count_total}}) / " + nonzero("sum by (service) ({{request_count_total}})"),),
            "percentunit", "Server errors as a share of requests in the last minute.", "{{service}}", ((0.01, "orange"), (0.05, "red"))),
     Signal("error_ratio_endpoint", "5xx ratio per endpoint",
            (f"sum by ({BY}) ({{{{request_5xx_count_total}}}}) / (sum by ({BY}) ({{{{request_count_total}}}}) >= {MIN_REQUESTS})",),

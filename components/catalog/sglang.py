@@ -9,7 +9,7 @@ with ``--collect-tokens-histogram``. Label: ``model_name``.
 
 from . import llm
 from .base import RATE_WINDOW as W
-from .base import Kind, Metric, Signal, quantile_signals
+from .base import Kind, Metric, Signal, nonzero, quantile_signals
 
 L = ("model_name",)
 
@@ -40,7 +40,7 @@ def signals(p: str = "sglang:", running: str = "sglang:num_running_reqs", waitin
         Signal("request_rate", "Requests", (f"sum by (service) (rate({{{{{p}num_requests_total}}}}[{W}]))",),
                "reqps", "Finished requests per second.", "{{service}}"),
         Signal("error_ratio", "Aborted ratio",
-               (f"sum by (service) (rate({{{{{p}num_aborted_requests_total}}}}[{W}])) / (sum by (service) (rate({{{{{p}num_requests_total}}}}[{W}])) > 0)",),
+               (f"sum by (service) (rate({{{{{p}num_aborted_requests_total}}}}[{W}])) / " + nonzero(f"sum by (service) (rate({{{{{p}num_requests_total}}}}[{W}]))"),),
                "percentunit", "Aborted requests as a share of requests.", "{{service}}", ((0.05, "orange"), (0.2, "red"))),
         *quantile_signals("ttft", "Time to first token", (f"{{{{{p}time_to_first_token_seconds_bucket}}}}",), BY, "s",
                           "Time from request arrival to the first generated token.", LEG),

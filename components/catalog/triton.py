@@ -41,7 +41,7 @@ LEG = "{{service}} {{model}}-{{version}}"
 
 
 def _per_request(counter: str, by: str = BY) -> str:
-    return f"sum by ({by}) (rate({{{{{counter}}}}}[{W}])) / (sum by ({by}) (rate({{{{nv_inference_request_success}}}}[{W}])) > 0) / 1e6"
+    return f"sum by ({by}) (rate({{{{{counter}}}}}[{W}])) / " + nonzero(f"sum by ({by}) (rate({{{{nv_inference_request_success}}}}[{W}]))") + " / 1e6"
 
 
 def _phase(name: str, counter: str, title: str, description: str) -> Signal:

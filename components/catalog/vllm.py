@@ -17,7 +17,7 @@ repetition; error and repetition in recent releases only). Counters are exposed 
 
 from . import llm
 from .base import RATE_WINDOW as W
-from .base import Kind, Metric, Signal, quantile_signals, rate_or_zero
+from .base import Kind, Metric, Signal, nonzero, quantile_signals, rate_or_zero
 
 L = ("model_name", "engine")
 
@@ -59,7 +59,7 @@ def signals(p: str = "vllm:") -> tuple[Signal, ...]:
                "(the client went away), error (internal error), repetition.", LEG + " {{finished_reason}}"),
         Signal("error_ratio", "Error ratio",
                (rate_or_zero(f'{p}request_success_total|finished_reason="error"', f"{p}request_success_total", "service")
-                + f" / (sum by (service) (rate({{{{{p}request_success_total}}}}[{W}])) > 0)",),
+                + " / " + nonzero(f"sum by (service) (rate({{{{{p}request_success_total}}}}[{W}]))"),),
                "percentunit", 'Requests that ended in an internal error (finished_reason="error", answered with HTTP 500) as a share of '
                "finished requests; client aborts (abort) are not errors. vLLM before the error reason counts none.",
                "{{service}}", ((0.01, "orange"), (0.05, "red"))),
