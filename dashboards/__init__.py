@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.catalog import KINDS, KUBERNETES_LABELS, for_platform
+from components.alerts.rules import dcgm_kind
 from components.config import LoadedConfig
 
 from . import containers, fleet_overview, gpu_fleet, llm_gateway, llm_runtime, managed_endpoints, mlserver, triton
@@ -75,24 +76,25 @@ def build(loaded: LoadedConfig) -> list[BuiltDashboard]:
     def select(extra: dict[str, str]) -> dict[str, str]:
         return {k: v for k, v in extra.items() if not (docker and k in KUBERNETES_LABELS)}
 
+    multi = cfg.grafana.multi_cluster
     base = {"cluster": '=~"$cluster"', "service": '=~"$service"'}
     limits = alert_thresholds(loaded)
     for module in PER_KIND:
         mine = [f for f in flavors if f.kind.name in module.KINDS]
         if mine:
-            add(module, module.build(Context(mine, select({**base, **module.SELECT}), platform, limits)))
+            add(module, module.build(Context(mine, select({**base, **module.SELECT}), platform, limits, multi)))
     if cfg.gpu_pools:
-        dcgm = Flavor(for_platform(KINDS["dcgm"], platform))
-        add(gpu_fleet, gpu_fleet.build(Context([dcgm], {"cluster": '=~"$cluster"', **gpu_fleet.SELECT}, platform, limits)))
+        dcgm = Flavor(dcgm_kind(loaded))  # panels only on the fields some pool collects
+        add(gpu_fleet, gpu_fleet.build(Context([dcgm], {"cluster": '=~"$cluster"', **gpu_fleet.SELECT}, platform, limits, multi)))
     if docker:
         kind = Flavor(for_platform(KINDS["containers"], platform))
-        add(containers, containers.build_docker(Context([kind], {"cluster": '=~"$cluster"', **containers.SELECT_DOCKER}, platform)))
+        add(containers, containers.build_docker(Context([kind], {"cluster": '=~"$cluster"', **containers.SELECT_DOCKER}, platform, multi_cluster=multi)))
     else:
         namespaces = sorted({s.namespace for s in cfg.inference if s.selector and s.namespace})
         if namespaces:
-            ctx = Context([Flavor(KINDS["containers"])], {"cluster": '=~"$cluster"', **containers.SELECT}, platform)
+            ctx = Context([Flavor(KINDS["containers"])], {"cluster": '=~"$cluster"', **containers.SELECT}, platform, multi_cluster=multi)
             add(containers, containers.build(ctx, namespaces))
     rows = _service_rows(loaded)
     if rows:
-        add(fleet_overview, fleet_overview.build(rows))
+        add(fleet_overview, fleet_overview.build(rows, multi))
     return out

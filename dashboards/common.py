@@ -14,9 +14,11 @@ from typing import Optional
 
 from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.builders import prometheus as prom
-from grafana_foundation_sdk.builders import stat, timeseries
+from grafana_foundation_sdk.builders import heatmap, stat, timeseries
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as dm
+from grafana_foundation_sdk.models import heatmap as hm
+from grafana_foundation_sdk.models import prometheus as pm
 
 from components.catalog import KINDS, Kind, join_or, render_signal
 
@@ -74,6 +76,8 @@ class Context:
     alert_thresholds: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
     """(kind, signal) -> (comparison, threshold) of the stack's alert on that signal: its panel
     turns red where the alert would fire."""
+    multi_cluster: bool = False
+    """``grafana.multiCluster``: show the Cluster variable."""
     _next_id: int = field(default=1)
 
     def next_id(self) -> int:
@@ -127,19 +131,25 @@ def build_panel(ctx: Context, spec: Panel):
     legends = [sig.legend or "__auto" for sig, _ in queries]
     if len(set(legends)) < len(legends):
         legends = [f"{legend} {sig.title}" for legend, (sig, _) in zip(legends, queries)]
-    builder = (stat.Panel() if spec.viz == "stat" else timeseries.Panel())
+    if spec.viz == "heatmap":  # Prometheus buckets as they are: one row per le, no re-bucketing by Grafana
+        builder = (heatmap.Panel().calculate(False).unit(first.unit).y_axis(heatmap.YAxisConfig().unit(first.unit))
+                   .color(heatmap.HeatmapColorOptions().mode(hm.HeatmapColorMode.SCHEME).scheme("Oranges").scale(hm.HeatmapColorScale.EXPONENTIAL).exponent(0.5)))
+    else:
+        builder = (stat.Panel() if spec.viz == "stat" else timeseries.Panel()).unit(first.unit).thresholds(
+            panel_thresholds(ctx, spec.signals[0], first.thresholds))
     builder = (
         builder.id(ctx.next_id())
         .title(spec.title or first.title)
         .description(description)
         .datasource(DATASOURCE)
-        .unit(first.unit)
         .span(spec.width)
         .height(spec.height)
-        .thresholds(panel_thresholds(ctx, spec.signals[0], first.thresholds))
     )
     for ref, (_, expr), legend in zip("ABCDEFGHIJ", queries, legends):
-        builder = builder.with_target(prom.Dataquery().ref_id(ref).expr(expr).legend_format(legend))
+        query = prom.Dataquery().ref_id(ref).expr(expr).legend_format(legend)
+        if spec.viz == "heatmap":
+            query = query.format(pm.PromQueryFormat.HEATMAP)
+        builder = builder.with_target(query)
     return builder
 
 
@@ -162,10 +172,13 @@ def query_variable(name: str, label: str, query: str) -> db.QueryVariable:
     )
 
 
-def cluster_variable() -> db.QueryVariable:
-    # `cluster` is an external label: present in a long-term store, absent locally, where
-    # the "All" value (.*) still matches every series.
-    return query_variable("cluster", "Cluster", "label_values(up, cluster)")
+def cluster_variable(ctx: "Context") -> db.QueryVariable:
+    """``cluster`` is an external label: a global view (a long-term store) has it, the stack's own
+    Prometheus does not, where the hidden variable's "All" (.*) matches every series. Shown only when
+    the stack's Grafana looks at several clusters (``grafana.multiCluster``), as kubernetes-mixin's
+    ``showMultiCluster`` does."""
+    v = query_variable("cluster", "Cluster", "label_values(up, cluster)")
+    return v if ctx.multi_cluster else v.hide(dm.VariableHide.HIDE_VARIABLE)
 
 
 def namespace_variable(kinds: str) -> db.QueryVariable:
@@ -178,11 +191,11 @@ def inference_variables(ctx: Context, kinds: str, model_label: str) -> list:
     op = "=~" if "|" in kinds else "="
     model = query_variable("model", "Model", "label_values(" + ctx.key_selector('service=~"$service"') + f", {model_label})")
     if ctx.platform == "docker":
-        return [datasource_variable(), cluster_variable(),
+        return [datasource_variable(), cluster_variable(ctx),
                 query_variable("service", "Service", f'label_values(up{{inference_kind{op}"{kinds}"}}, service)'), model]
     return [
         datasource_variable(),
-        cluster_variable(),
+        cluster_variable(ctx),
         namespace_variable(kinds),
         query_variable("service", "Service", f'label_values(up{{inference_kind{op}"{kinds}", namespace=~"$namespace"}}, service)'),
         model,

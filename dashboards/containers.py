@@ -16,12 +16,12 @@ SELECT_DOCKER = {"host": '=~"$host"', "name": '=~"$container"'}
 
 ROWS = [
     Row("CPU", (
-        P("cpu"),
+        P("cpu", "cpu_request", "cpu_limit", title="CPU against request and limit"),
         P("throttling"),
     )),
     Row("Memory", (
         P("memory_vs_limit"),
-        P("memory"),
+        P("memory", "memory_request", "memory_limit", title="Working set against request and limit"),
         P("oom_events"),
         P("last_oom_killed"),
     )),
@@ -35,7 +35,7 @@ ROWS = [
 def build(ctx, namespaces: list[str]):
     variables = [
         datasource_variable(),
-        cluster_variable(),
+        cluster_variable(ctx),
         db.CustomVariable("namespace").label("Namespace").values(",".join(namespaces)).multi(True).include_all(True).all_value("|".join(namespaces)),
         query_variable("pod", "Pod", 'label_values(container_memory_working_set_bytes{namespace=~"$namespace"}, pod)'),
     ]
@@ -46,7 +46,7 @@ def build(ctx, namespaces: list[str]):
 def build_docker(ctx):
     variables = [
         datasource_variable(),
-        cluster_variable(),
+        cluster_variable(ctx),
         query_variable("host", "Host", 'label_values(container_memory_working_set_bytes{name!=""}, host)'),
         query_variable("container", "Container", 'label_values(container_memory_working_set_bytes{name!="", host=~"$host"}, name)'),
     ]

@@ -18,11 +18,11 @@ COLUMNS = (
 )
 
 
-def build(services: list[tuple[str, str, str, str]]):
+def build(services: list[tuple[str, str, str, str]], multi_cluster: bool = False):
     """``services``: (service name, kind, metric prefix, uid of the kind's dashboard)."""
-    ctx = Context(flavors=[], selector={})
+    ctx = Context(flavors=[], selector={}, multi_cluster=multi_cluster)
     d = dashboard(UID, TITLE, "Every inference service and managed endpoint: rate, errors, latency, saturation.",
-                  ["platform"], ctx, [datasource_variable(), cluster_variable()], [])
+                  ["platform"], ctx, [datasource_variable(), cluster_variable(ctx)], [])
     for name, kind, prefix, target_uid in services:
         row_ctx = Context(flavors=[Flavor(KINDS[kind], prefix)], selector={"cluster": '=~"$cluster"', "service": f'="{name}"'})
         row_ctx._next_id = ctx._next_id

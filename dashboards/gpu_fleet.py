@@ -9,8 +9,13 @@ KINDS = ("dcgm",)
 SELECT = {"gpu_pool": '=~"$pool"', "node": '=~"$node"'}
 
 ROWS = [
+    Row("Health", (
+        P("exporters_down", viz="stat", width=4),
+        P("gpu_alerts_firing", viz="stat", width=4),
+        P("xid_errors", width=8),
+        P("utilization_by_pool", width=8),
+    )),
     Row("Utilisation", (
-        P("utilization_by_pool"),
         P("utilization"),
         P("utilization_by_pod"),
         P("tensor_active"),
@@ -24,9 +29,13 @@ ROWS = [
         P("sm_clock", "memory_clock", title="Clocks"),
         P("energy", viz="stat"),
     )),
-    Row("Health", (
-        P("xid_errors"),
+    Row("Errors and throttling", (
+        P("thermal_throttle"),
+        P("power_throttle"),
         P("pcie_replays"),
+        P("nvlink_errors"),
+        P("ecc_dbe"),
+        P("uncorrectable_row_remaps"),
         P("row_remap_failure"),
     )),
 ]
@@ -35,7 +44,7 @@ ROWS = [
 def build(ctx):
     variables = [
         datasource_variable(),
-        cluster_variable(),
+        cluster_variable(ctx),
         query_variable("pool", "GPU pool", "label_values(DCGM_FI_DEV_GPU_UTIL, gpu_pool)"),
         query_variable("node", "Node", 'label_values(DCGM_FI_DEV_GPU_UTIL{gpu_pool=~"$pool"}, node)'),
     ]

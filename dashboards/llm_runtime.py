@@ -16,9 +16,12 @@ ROWS = [
         P("error_ratio"),
     )),
     Row("Latency", (
-        P("e2e_latency_p50", "e2e_latency_p90", "e2e_latency_p95", "e2e_latency_p99", title="E2E request latency"),
+        P("e2e_latency_p50", "e2e_latency_p90", "e2e_latency_p95", "e2e_latency_p99", "e2e_latency_mean", title="E2E request latency"),
         P("ttft_p50", "ttft_p90", "ttft_p95", "ttft_p99", title="Time to first token"),
         P("itl_p50", "itl_p90", "itl_p95", "itl_p99", title="Time per output token"),
+        P("queue_time_p50", "queue_time_p95", "queue_time_p99", title="Queue time"),
+        P("prefill_time_mean", "decode_time_mean", title="Prefill vs decode time (mean)"),
+        P("e2e_latency_heatmap", viz="heatmap"),
     )),
     Row("Tokens", (
         P("prompt_throughput_instance"),
@@ -29,6 +32,7 @@ ROWS = [
     )),
     Row("Scheduler and cache", (
         P("running", "waiting", "swapped", title="Running / waiting / swapped requests"),
+        P("running_instance", "waiting_instance", title="Requests per instance (load balance)"),
         P("kv_cache_usage"),
         P("prefix_cache_hit_rate"),
         P("preemptions"),

@@ -29,7 +29,7 @@ ROWS = [
 def build(ctx):
     variables = [
         datasource_variable(),
-        cluster_variable(),
+        cluster_variable(ctx),
         query_variable("service", "Service", 'label_values(up{endpoint_kind="databricks"}, service)'),
         query_variable("endpoint", "Endpoint", 'label_values(up{endpoint_kind="databricks", service=~"$service"}, endpoint)'),
     ]

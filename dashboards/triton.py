@@ -19,8 +19,10 @@ ROWS = [
         P("inference_rate", "execution_rate", title="Inferences vs executions"),
         P("batch_ratio"),
         P("pending_requests"),
+        P("cache_hit_ratio"),
     )),
     Row("Where the time goes", (
+        P("request_time"),
         P("queue_time"),
         P("compute_input_time"),
         P("compute_infer_time"),
@@ -28,10 +30,11 @@ ROWS = [
         P("compute_time"),
     )),
     Row("Resources", (
-        P("gpu_utilization"),
+        P("gpu_utilization_max"),
         P("gpu_memory_used"),
         P("gpu_power"),
         P("cpu_utilization"),
+        P("cpu_memory_ratio"),
         P("cpu_memory_used"),
     )),
 ]

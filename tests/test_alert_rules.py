@@ -32,8 +32,12 @@ STACK = {
         {"name": "m", "kind": "mlserver", "staticTargets": ["m:8082"]},
     ],
     "endpoints": [{"name": "d", "kind": "databricks", "host": "adb-1.azuredatabricks.net", "endpoints": ["e1"], "tokenSecret": "tok"}],
-    "gpuPools": [{"name": "p", "nodeSelector": {"gpu": "yes"}}],
+    "gpuPools": [{"name": "p", "nodeSelector": {"gpu": "yes"}, "extraCounters": [
+        "DCGM_FI_DEV_THERMAL_VIOLATION", "DCGM_FI_DEV_POWER_VIOLATION", "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL",
+        "DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL", "DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL",
+        "DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL", "DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL"]}],
 }
+NVLINK = ("CRC_FLIT", "CRC_DATA", "REPLAY", "RECOVERY")
 MINUTES = 180
 LLM_PREFIX = {"v": "vllm:", "s": "sglang:", "a": ""}
 
@@ -109,10 +113,31 @@ def fixtures(alert: str, fire: bool) -> list[tuple[str, list[dict]]]:
     if alert == "LLMHighE2ELatency":
         return [(s, histogram(llm(s, "e2e_request_latency_seconds"), {"service": s, "model_name": "llama"}, ["10.0", "20.0", "40.0", "80.0", "+Inf"],
                               [0, 0, 0, 60, 0] if f else [60, 0, 0, 0, 0])) for s in LLM_PREFIX]
-    if alert == "LLMHighErrorRatio":  # internal errors fire; client aborts do not
+    if alert == "LLMHighErrorRatio":  # internal errors fire; client aborts and failing health checks do not
         L = {"service": "v", "model_name": "llama"}
         bad = {**L, "finished_reason": "error" if f else "abort"}
-        return [("v", [counter("vllm:request_success_total", {**L, "finished_reason": "stop"}, 90), counter("vllm:request_success_total", bad, 10)])]
+        vllm_case = ("v", [counter("vllm:request_success_total", {**L, "finished_reason": "stop"}, 90), counter("vllm:request_success_total", bad, 10)])
+        # SGLang: HTTP 5xx by route; behind the Prometheus Operator the route is exported_endpoint
+        # (its endpoint target label is the port), and Arks strips the sglang: prefix
+        cases = [vllm_case]
+        for svc, name, route in (("s", "sglang:http_responses_total", {"endpoint": "/v1/chat/completions"}),
+                                 ("a", "http_responses_total", {"endpoint": "http", "exported_endpoint": "/generate", "runtime": "sglang"})):
+            ok = {"service": svc, "method": "POST", "status_code": "200", **route}
+            if f:
+                cases.append((svc, [counter(name, ok, 90), counter(name, {**ok, "status_code": "500"}, 10)]))
+            else:
+                health = {**ok, "method": "GET", "status_code": "503", ("exported_endpoint" if svc == "a" else "endpoint"): "/health"}
+                cases.append((svc, [counter(name, ok, 90), counter(name, health, 30),
+                                    counter(f"{'sglang:' if svc == 's' else ''}num_aborted_requests_total", {"service": svc, "model_name": "llama"}, 20)]))
+        return cases
+    if alert == "LLMHighInterTokenLatency":
+        return [(s, histogram(llm(s, "inter_token_latency_seconds"), {"service": s, "model_name": "llama"}, ["0.05", "0.1", "0.5", "1.0", "+Inf"],
+                              [0, 0, 0, 60, 0] if f else [60, 0, 0, 0, 0])) for s in LLM_PREFIX]
+    if alert == "TritonGPUUtilizationHigh":
+        return [("t", [gauge("nv_gpu_utilization", {"service": "t", "instance": "t:8002", "gpu_uuid": "GPU-1"}, 0.99 if f else 0.6)])]
+    if alert == "TritonCPUMemoryHigh":
+        L = {"service": "t", "instance": "t:8002"}
+        return [("t", [gauge("nv_cpu_memory_total_bytes", L, 64e9), gauge("nv_cpu_memory_used_bytes", L, 62e9 if f else 30e9)])]
     if alert == "LLMRequestsWaiting":
         return [(s, [gauge(llm(s, "num_requests_waiting"), {"service": s, "model_name": "llama"}, 30 if f else 2)]) for s in LLM_PREFIX]
     if alert == "LLMKVCacheNearFull":
@@ -146,6 +171,17 @@ def fixtures(alert: str, fire: bool) -> list[tuple[str, list[dict]]]:
         return [("", [gauge("DCGM_FI_DEV_XID_ERRORS", GPU, mine)]), ("", [new(other)]), ("", [gauge("DCGM_FI_DEV_XID_ERRORS", GPU, 0)])]
     if alert == "GPUUncorrectableRowRemap":  # a counter: one remap fires; rows remapped long ago do not
         return [("", [gauge("DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS", GPU, "0x50 1x129" if f else "2x180")])]
+    if alert in ("GPUThermalThrottling", "GPUPowerThrottling"):  # violation counters count nanoseconds throttled
+        name = "DCGM_FI_DEV_THERMAL_VIOLATION" if alert == "GPUThermalThrottling" else "DCGM_FI_DEV_POWER_VIOLATION"
+        share = (0.3 if alert == "GPUThermalThrottling" else 0.8) if f else 0.02
+        return [("", [counter(name, GPU, share * 60e9)])]
+    if alert == "GPUDoubleBitECCErrors":  # new errors fire; errors counted long ago do not
+        return [("", [gauge("DCGM_FI_DEV_ECC_DBE_VOL_TOTAL", GPU, "0x50 1x129" if f else "2x180")])]
+    if alert == "GPUNVLinkErrors":  # a burst of recovery errors fires; a trickle of CRC errors does not
+        per_min = {"RECOVERY": 5} if f else {"CRC_FLIT": 0.2}
+        return [("", [counter(f"DCGM_FI_DEV_NVLINK_{c}_ERROR_COUNT_TOTAL", GPU, per_min.get(c, 0)) for c in NVLINK])]
+    if alert == "GPUPCIeReplays":
+        return [("", [counter("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", GPU, 60 if f else 1)])]
     if alert == "GPUTemperatureHigh":
         return [("", [gauge("DCGM_FI_DEV_GPU_TEMP", GPU, 90 if f else 60)])]
     if alert == "GPUFramebufferNearFull":
@@ -189,6 +225,19 @@ def rule_alert_names(d: Path) -> set[str]:
 
 def test_every_alert_is_rendered_for_the_test_stack(rules_dir):
     assert rule_alert_names(rules_dir) == set(ALL_NAMES)
+
+
+def test_alerts_on_optional_dcgm_counters_need_a_pool_that_collects_them():
+    """Throttling, ECC and NVLink alerts read counters dcgm-exporter does not collect by default:
+    on a pool without them the rules would never have data."""
+    plain = {**STACK, "gpuPools": [{"name": "p", "nodeSelector": {"gpu": "yes"}}]}
+    names = {r["alert"] for f in rule_files(parse({**plain, "tok": "x"}, ["tok"], "test")).values() for g in f["groups"] for r in g["rules"] if "alert" in r}
+    optional = {"GPUThermalThrottling", "GPUPowerThrottling", "GPUDoubleBitECCErrors", "GPUNVLinkErrors"}
+    assert not names & optional
+    assert "GPUPCIeReplays" in names  # the PCIe replay counter is a default one
+    thermal = {**STACK, "gpuPools": [{"name": "p", "nodeSelector": {"gpu": "yes"}, "extraCounters": ["DCGM_FI_DEV_THERMAL_VIOLATION"]}]}
+    names = {r["alert"] for f in rule_files(parse({**thermal, "tok": "x"}, ["tok"], "test")).values() for g in f["groups"] for r in g["rules"] if "alert" in r}
+    assert names & optional == {"GPUThermalThrottling"}
 
 
 def _run(rules_dir: Path, alert: str, tmp_path: Path) -> subprocess.CompletedProcess:

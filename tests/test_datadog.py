@@ -13,7 +13,8 @@ from components.datadog import grammar
 from components.datadog.names import INTEGRATIONS, dd_metric
 
 NOT_MIRRORED = {"InfermonTargetDown", "InfermonScrapesFailing", "SLOAvailabilityBurnRate", "SLOLatencyBurnRate",
-                "GPUXidApplicationError", "LLMHighErrorRatio"}  # a monitor cannot filter by value: Datadog's GPUXidError covers both classes
+                "GPUXidApplicationError", "LLMHighErrorRatio", "LLMHighInterTokenLatency", "TritonGPUUtilizationHigh", "TritonCPUMemoryHigh",
+                "GPUThermalThrottling", "GPUPowerThrottling", "GPUDoubleBitECCErrors", "GPUNVLinkErrors", "GPUPCIeReplays"}  # a monitor cannot filter by value: Datadog's GPUXidError covers both classes
 
 
 def prometheus_alerts(r) -> set[tuple[str, str, float]]:

@@ -73,6 +73,20 @@ def targets(loaded: LoadedConfig) -> list[Target]:
     return sorted(out, key=lambda t: t.name)
 
 
+def dcgm_kind(loaded: LoadedConfig):
+    """DCGM as the stack's exporters serve it: the platform's view, restricted to the fields some
+    pool collects (throttling, ECC and NVLink counters only where ``extraCounters`` add them)."""
+    from ..catalog import collecting
+    from ..gpu import dcgm_fields
+
+    return collecting(for_platform(KINDS["dcgm"], loaded.config.cluster.platform), dcgm_fields.collected(loaded.config.gpu_pools))
+
+
+def collects(loaded: LoadedConfig, spec: AlertSpec) -> bool:
+    """Whether the stack's DCGM exporters collect what a GPU alert reads."""
+    return dcgm_kind(loaded).signal(spec.signal) is not None
+
+
 def threshold(spec_name: str, default: float, loaded: LoadedConfig, target: Optional[Target] = None) -> float:
     if target is not None and spec_name in target.overrides:
         return target.overrides[spec_name]
@@ -238,9 +252,8 @@ def rule_files(loaded: LoadedConfig) -> dict[str, dict[str, Any]]:
     if cfg.gpu_pools:
         gpu = [_alert(loaded, spec, f"({_signal_expr('dcgm', spec.signal, {}, '')}) {spec.op} {_num(threshold(spec.name, spec.threshold, loaded))}",
                       cfg.alerts.team, None)
-               for spec in ALERTS if spec.scope == "fleet" and spec.name not in disabled
-               # on docker no GPU is allocated to a pod: per-pod alerts have no series
-               and for_platform(KINDS["dcgm"], cfg.cluster.platform).signal(spec.signal) is not None]
+               # on docker no GPU is allocated to a pod, and optional counters exist only where collected
+               for spec in ALERTS if spec.scope == "fleet" and spec.name not in disabled and collects(loaded, spec)]
         if gpu:
             files["infermon-gpu"] = {"groups": [{"name": "infermon.gpu.alerts", "rules": gpu}]}
 

@@ -57,10 +57,23 @@ RUNBOOKS: dict[str, Runbook] = {
         "Time to first token against time per output token: the first points at queueing or prefill, the "
         "second at decode speed (batch size, KV-cache pressure, a slower GPU)."),
     "LLMHighErrorRatio": Runbook(
-        "More than the threshold of a vLLM service's finished requests ended with an internal error (HTTP 500); "
-        "client aborts do not count.",
+        "More than the threshold of an LLM runtime's requests ended with an internal error: on vLLM, finished requests "
+        "with finished_reason=error (answered HTTP 500); on SGLang, HTTP 5xx responses of its API (sglang:http_responses_total, "
+        "without /metrics and health checks). Client aborts do not count.",
         "The runtime's logs for the exception (engine errors, out-of-memory, a failing model or adapter) and "
         "whether a rollout or a new model coincides with the start."),
+    "LLMHighInterTokenLatency": Runbook(
+        "The p95 time between two output tokens is above the threshold: streamed answers visibly stutter.",
+        "Running requests and KV-cache use on the LLM runtime dashboard: a batch grown too large or preemptions slow "
+        "every decode step (lower `max_num_seqs`, add replicas); otherwise the GPU (throttling, a shared GPU) on the GPU fleet dashboard."),
+    "TritonGPUUtilizationHigh": Runbook(
+        "A GPU serving Triton has been busier than the threshold for 30 minutes: requests will start to queue.",
+        "Queue time and pending requests on the Triton dashboard: if they rise, add model instances (instance_group) on idle GPUs "
+        "or replicas; if not, the GPU is well used and only headroom is short."),
+    "TritonCPUMemoryHigh": Runbook(
+        "Triton uses more than the threshold of the memory it can see: the next model load or a large batch can get it OOM-killed.",
+        "Which models are loaded (the model repository, explicit model control) and the container's memory limit on the "
+        "containers dashboard; unload unused models or raise the limit."),
     "LLMRequestsWaiting": Runbook(
         "More requests than the threshold wait to be scheduled by an LLM runtime.",
         "KV-cache use and preemptions: a full cache stops new requests from being scheduled; scale replicas "
@@ -112,6 +125,29 @@ RUNBOOKS: dict[str, Runbook] = {
     "GPUUncorrectableRowRemap": Runbook(
         "A GPU remapped a memory row after an uncorrectable ECC error; the remap takes effect at the next GPU reset.",
         "Drain the node and reset the GPU at a convenient time; repeated remaps on one GPU mean it needs service."),
+    "GPUThermalThrottling": Runbook(
+        "A GPU ran with its clocks held down by temperature for more than the threshold share of the time "
+        "(DCGM_FI_DEV_THERMAL_VIOLATION): everything on it runs slower.",
+        "GPU and memory temperature on the GPU fleet dashboard, then the node's cooling (fans, airflow, a failed PSU fan); "
+        "several GPUs of one node throttling at once point at the chassis."),
+    "GPUPowerThrottling": Runbook(
+        "A GPU ran power-capped for more than the threshold share of the time (DCGM_FI_DEV_POWER_VIOLATION). Under a full "
+        "load this is expected; on a lightly loaded GPU it means the power limit is set low.",
+        "`nvidia-smi -q -d POWER` on the node: compare the enforced power limit with the default; a lowered limit "
+        "(by an admin or a data-centre power policy) slows inference."),
+    "GPUDoubleBitECCErrors": Runbook(
+        "A GPU reported uncorrectable (double-bit) ECC memory errors in the last hour; the process that hit them crashed (XID 48).",
+        "Drain the node and reset the GPU; check row remapping (GPUUncorrectableRowRemap / GPURowRemapFailure) and send the GPU "
+        "for service if errors repeat after the reset."),
+    "GPUNVLinkErrors": Runbook(
+        "A GPU counted more NVLink CRC, replay or recovery errors in 15 minutes than the threshold: a degraded link slows "
+        "tensor-parallel inference and can end in XID 74.",
+        "`nvidia-smi nvlink -e` on the node for the link and error type; recovery errors on one link mean a reseat or "
+        "service of the baseboard or NVSwitch tray."),
+    "GPUPCIeReplays": Runbook(
+        "A GPU retries PCIe transfers faster than the threshold (DCGM_FI_DEV_PCIE_REPLAY_COUNTER): a marginal link or riser.",
+        "`nvidia-smi -q` for the current vs maximum PCIe link generation and width; a downgraded link or replays on one slot "
+        "mean reseating or servicing the GPU or riser before it ends in XID 79."),
     "GPUAllocatedButIdle": Runbook(
         "A GPU allocated to a pod has been almost unused for two hours: capacity paid for and wasted.",
         "Whether the workload still needs a GPU (a stuck job, a service without traffic) and scale it to zero or down."),

@@ -71,6 +71,14 @@ ALERTS: tuple[AlertSpec, ...] = (
               "{{ $labels.service }}: Triton holds a large backlog",
               "{{ $value | humanize }} requests for {{ $labels.model }} have been waiting to execute for 15 minutes: add instances or "
               "replicas, or look for a slow backend.", "infermon-triton"),
+    AlertSpec("TritonGPUUtilizationHigh", ("triton",), "gpu_utilization_max", ">", 0.95, "30m", "warning",
+              "{{ $labels.service }}: Triton's GPU is saturated",
+              "GPU {{ $labels.gpu_uuid }} of {{ $labels.instance }} has been {{ $value | humanizePercentage }} busy for 30 minutes: "
+              "requests will queue; add instances or replicas.", "infermon-triton", "humanizePercentage"),
+    AlertSpec("TritonCPUMemoryHigh", ("triton",), "cpu_memory_ratio", ">", 0.9, "15m", "warning",
+              "{{ $labels.service }}: Triton is running out of CPU memory",
+              "{{ $labels.instance }} uses {{ $value | humanizePercentage }} of its memory: the next model load or a large batch "
+              "can get it OOM-killed.", "infermon-triton", "humanizePercentage"),
     # LLM runtimes
     AlertSpec("LLMHighTimeToFirstToken", LLM, "ttft_p95", ">", 2, "10m", "warning",
               "{{ $labels.service }}: time to first token above target",
@@ -80,10 +88,16 @@ ALERTS: tuple[AlertSpec, ...] = (
               "{{ $labels.service }}: end-to-end latency above target",
               "p95 end-to-end latency of {{ $labels.model_name }} is {{ $value | humanizeDuration }}.", "infermon-llm-runtime",
               "humanizeDuration", record="service_model_name:e2e_request_latency_seconds:p95_rate5m", histogram="e2e_request_latency_seconds"),
-    AlertSpec("LLMHighErrorRatio", ("vllm",), "error_ratio", ">", 0.05, "10m", "critical",
+    AlertSpec("LLMHighErrorRatio", LLM, "error_ratio", ">", 0.05, "10m", "critical",
               "{{ $labels.service }}: requests end in internal errors",
-              "{{ $value | humanizePercentage }} of finished requests ended with an internal error (finished_reason=error).",
+              "{{ $value | humanizePercentage }} of requests ended with an internal error (vLLM: finished_reason=error; SGLang: HTTP 5xx); "
+              "client aborts are not counted.",
               "infermon-llm-runtime", "humanizePercentage"),
+    AlertSpec("LLMHighInterTokenLatency", LLM, "itl_p95", ">", 0.2, "10m", "warning",
+              "{{ $labels.service }}: tokens stream slowly",
+              "p95 time between output tokens of {{ $labels.model_name }} is {{ $value | humanizeDuration }}: decoding is starved "
+              "(batch too large, KV-cache pressure, or a slow GPU).", "infermon-llm-runtime",
+              "humanizeDuration", record="service_model_name:inter_token_latency_seconds:p95_rate5m", histogram="inter_token_latency_seconds"),
     AlertSpec("LLMRequestsWaiting", LLM, "waiting", ">", 20, "10m", "warning",
               "{{ $labels.service }}: requests are piling up",
               "{{ $value | humanize }} requests for {{ $labels.model_name }} are waiting to be scheduled.", "infermon-llm-runtime"),
@@ -138,6 +152,31 @@ ALERTS: tuple[AlertSpec, ...] = (
               "GPU {{ $labels.gpu }} ({{ $labels.gpu_pool }}) remapped {{ $value }} memory rows for uncorrectable ECC errors in the "
               "last hour; the remap takes effect at the next GPU reset: drain and reset it, and send it for service if it repeats.",
               "infermon-gpu-fleet", scope="fleet"),
+    AlertSpec("GPUThermalThrottling", ("dcgm",), "thermal_throttle", ">", 0.1, "15m", "warning",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }} is thermally throttled",
+              "GPU {{ $labels.gpu }} ({{ $labels.gpu_pool }}) ran with clocks held down by temperature {{ $value | humanizePercentage }} "
+              "of the time: check the node's cooling and fans; inference on it is slower.", "infermon-gpu-fleet", "humanizePercentage",
+              scope="fleet"),
+    AlertSpec("GPUPowerThrottling", ("dcgm",), "power_throttle", ">", 0.5, "30m", "info",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }} is capped by its power limit",
+              "GPU {{ $labels.gpu }} ({{ $labels.gpu_pool }}) ran power-capped {{ $value | humanizePercentage }} of the time for "
+              "30 minutes: expected under full load; otherwise check the power limit (nvidia-smi -q -d POWER).", "infermon-gpu-fleet",
+              "humanizePercentage", scope="fleet"),
+    AlertSpec("GPUDoubleBitECCErrors", ("dcgm",), "ecc_dbe", ">", 0, "0m", "warning",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }} had uncorrectable ECC errors",
+              "GPU {{ $labels.gpu }} ({{ $labels.gpu_pool }}) reported {{ $value }} double-bit ECC errors in the last hour: the "
+              "process that hit them crashed; drain and reset the GPU, and send it for service if it repeats.", "infermon-gpu-fleet",
+              scope="fleet"),
+    AlertSpec("GPUNVLinkErrors", ("dcgm",), "nvlink_errors", ">", 10, "0m", "warning",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }}: NVLink errors",
+              "GPU {{ $labels.gpu }} ({{ $labels.gpu_pool }}) counted {{ $value }} NVLink CRC, replay or recovery errors in 15 minutes: "
+              "a degraded link slows multi-GPU (tensor-parallel) inference; check nvidia-smi nvlink -e and reseat or service.",
+              "infermon-gpu-fleet", scope="fleet"),
+    AlertSpec("GPUPCIeReplays", ("dcgm",), "pcie_replays", ">", 0.1, "15m", "warning",
+              "GPU {{ $labels.gpu }} on {{ $labels.node }}: PCIe link retrying",
+              "GPU {{ $labels.gpu }} ({{ $labels.gpu_pool }}) retries {{ $value | humanize }} PCIe transfers per second: a marginal "
+              "link or riser slows host transfers and can end in XID 79; check the slot and the link width/speed.", "infermon-gpu-fleet",
+              scope="fleet"),
     AlertSpec("GPUAllocatedButIdle", ("dcgm",), "allocated_utilization", "<", 5, "2h", "info",
               "GPU {{ $labels.gpu }} allocated to {{ $labels.namespace }}/{{ $labels.pod }} sits idle",
               "Utilisation has stayed at {{ $value | humanize }} % for 2 hours while the GPU is allocated: it costs without serving.",

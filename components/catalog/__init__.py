@@ -30,4 +30,20 @@ def for_platform(kind: Kind, platform: str) -> Kind:
     k8s = re.compile(r"\b(" + "|".join(KUBERNETES_LABELS) + r")\b")
     return dataclasses.replace(kind, signals=tuple(s for s in kind.signals if not any(k8s.search(a) for a in s.alternatives)))
 
-__all__ = ["KINDS", "KUBERNETES_LABELS", "for_platform", "Kind", "Metric", "Signal", "join_or", "render", "render_signal"]
+def collecting(kind: Kind, metrics: set[str]) -> Kind:
+    """The kind restricted to the metrics its servers are configured to expose (a DCGM exporter's
+    collectors): signals keep the alternatives whose every metric is collected, and a signal with
+    none is gone, so no panel or alert reads a series that cannot exist."""
+    import dataclasses
+
+    from .base import REF
+
+    signals = []
+    for s in kind.signals:
+        alts = tuple(a for a in s.alternatives if all(kind.metric(ref).name in metrics for ref, _ in REF.findall(a)))
+        if alts:
+            signals.append(dataclasses.replace(s, alternatives=alts))
+    return dataclasses.replace(kind, signals=tuple(signals))
+
+
+__all__ = ["collecting", "KINDS", "KUBERNETES_LABELS", "for_platform", "Kind", "Metric", "Signal", "join_or", "render", "render_signal"]

@@ -23,6 +23,8 @@ METRICS = (
     Metric("container_oom_events_total", "counter", "events", "OOM events observed for the container.", C),
     Metric("kube_pod_container_resource_limits", "gauge", "value", "Container resource limits (kube-state-metrics).",
            ("namespace", "pod", "container", "node", "resource", "unit")),
+    Metric("kube_pod_container_resource_requests", "gauge", "value", "Container resource requests (kube-state-metrics).",
+           ("namespace", "pod", "container", "node", "resource", "unit")),
     Metric("kube_pod_container_status_last_terminated_reason", "gauge", "value", "Reason of the last container termination (kube-state-metrics).",
            ("namespace", "pod", "container", "reason")),
 )
@@ -38,6 +40,10 @@ SIGNALS = (
            "percentunit", "Working-set memory against the container's limit; at 100 % the container is OOM-killed.", LEG, ((0.8, "orange"), (0.95, "red"))),
     Signal("memory", "Working set", (f"sum by (namespace, pod, container) ({{{{container_memory_working_set_bytes|{REAL}}}}})",),
            "bytes", "Working-set memory.", LEG),
+    *(Signal(f"{res}_{what}", f"{title} {what}", (f'sum by (namespace, pod, container) ({{{{kube_pod_container_resource_{what}s|resource="{res}"}}}})',),
+             unit, f"The container's {title} {what} (kube-state-metrics): usage above the request competes for the node, at the limit "
+             + ("it is throttled." if res == "cpu" else "it is OOM-killed."), f"{LEG} {what}")
+      for res, title, unit in (("cpu", "CPU", "short"), ("memory", "memory", "bytes")) for what in ("request", "limit")),
     Signal("throttling", "CPU throttling",
            (f"sum by (namespace, pod, container) (rate({{{{container_cpu_cfs_throttled_periods_total|{REAL}}}}}[{W}])) / sum by (namespace, pod, container) (rate({{{{container_cpu_cfs_periods_total|{REAL}}}}}[{W}]))",),
            "percentunit", "Share of CFS periods in which the container was throttled.", LEG, ((0.25, "orange"), (0.5, "red"))),

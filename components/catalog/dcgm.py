@@ -41,6 +41,10 @@ def _new_xid(application: bool) -> str:
 
 
 SIGNALS = (
+    Signal("exporters_down", "Exporters down", ('count(up{gpu_pool=~"$pool", node=~"$node"} == 0) or vector(0)',), "short",
+           "DCGM exporters Prometheus cannot scrape: their GPUs are unwatched and their alerts blind; 0 when all are up.", "", ((1, "red"),)),
+    Signal("gpu_alerts_firing", "GPU alerts firing", ('count(ALERTS{alertstate="firing", alertname=~"GPU.*"}) or vector(0)',), "short",
+           "GPU alerts firing right now (Alertmanager has the details).", "", ((1, "red"),)),
     Signal("utilization", "GPU utilisation", ("avg by (gpu_pool, node, gpu) ({{DCGM_FI_DEV_GPU_UTIL}})",), "percent",
            "GPU utilisation (share of time a kernel was running).", LEG),
     Signal("utilization_by_pool", "GPU utilisation by pool", ("avg by (gpu_pool) ({{DCGM_FI_DEV_GPU_UTIL}})",), "percent",
@@ -69,6 +73,20 @@ SIGNALS = (
            f"XID {', '.join(map(str, APPLICATION_XIDS))} (application faults) appeared in the last 15 minutes.", LEG),
     Signal("pcie_replays", "PCIe replays", (f"sum by ({BY}) (rate({{{{DCGM_FI_DEV_PCIE_REPLAY_COUNTER}}}}[{W}]))",), "ops",
            "PCIe retries per second.", LEG),
+    Signal("thermal_throttle", "Thermal throttling", (f"sum by ({BY}) (rate({{{{DCGM_FI_DEV_THERMAL_VIOLATION}}}}[{W}])) / 1e9",), "percentunit",
+           "Share of time the GPU's clocks were held down by temperature (DCGM_FI_DEV_THERMAL_VIOLATION, ns; pools that collect it).",
+           LEG, ((0.05, "orange"), (0.1, "red"))),
+    Signal("power_throttle", "Power throttling", (f"sum by ({BY}) (rate({{{{DCGM_FI_DEV_POWER_VIOLATION}}}}[{W}])) / 1e9",), "percentunit",
+           "Share of time the GPU's clocks were held down by its power limit (DCGM_FI_DEV_POWER_VIOLATION, ns; pools that collect it).",
+           LEG, ((0.25, "orange"), (0.5, "red"))),
+    Signal("ecc_dbe", "Double-bit ECC errors", (f"sum by ({BY}) (increase({{{{DCGM_FI_DEV_ECC_DBE_VOL_TOTAL}}}}[1h]))",), "none",
+           "Uncorrectable (double-bit) ECC errors since the last hour (DCGM_FI_DEV_ECC_DBE_VOL_TOTAL; pools that collect it).", LEG, ((1, "red"),)),
+    Signal("nvlink_errors", "NVLink errors",
+           (f"sum by ({BY}) (increase({{{{DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL}}}}[15m]))"
+            f" + sum by ({BY}) (increase({{{{DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL}}}}[15m]))"
+            f" + sum by ({BY}) (increase({{{{DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL}}}}[15m]))"
+            f" + sum by ({BY}) (increase({{{{DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL}}}}[15m]))",), "none",
+           "NVLink CRC (flit and data), replay and recovery errors in the last 15 minutes (pools that collect the four counters).", LEG, ((1, "orange"),)),
     Signal("uncorrectable_row_remaps", "Rows remapped (uncorrectable)",
            (f"sum by ({BY}) (increase({{{{DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS}}}}[1h]))",), "none",
            "Memory rows remapped for uncorrectable ECC errors in the last hour; effective after a GPU reset.", LEG, ((1, "orange"),)),

@@ -43,6 +43,8 @@ METRICS = (
     Metric("vllm:time_per_output_token_seconds", "histogram", "seconds", "Time per output token (renamed inter_token_latency_seconds).", L),
     Metric("vllm:inter_token_latency_seconds", "histogram", "seconds", "Inter-token latency.", L),
     Metric("vllm:request_queue_time_seconds", "histogram", "seconds", "Time spent in the WAITING phase.", L),
+    Metric("vllm:request_prefill_time_seconds", "histogram", "seconds", "Time spent in the PREFILL phase (v1).", L),
+    Metric("vllm:request_decode_time_seconds", "histogram", "seconds", "Time spent in the DECODE phase (v1).", L),
 )
 
 BY = llm.BY
@@ -70,6 +72,15 @@ def signals(p: str = "vllm:") -> tuple[Signal, ...]:
         *quantile_signals("itl", "Time per output token",
                           (f"{{{{{p}inter_token_latency_seconds_bucket}}}}", f"{{{{{p}time_per_output_token_seconds_bucket}}}}"), BY, "s",
                           "Time between output tokens (inter_token_latency_seconds, or time_per_output_token_seconds on older vLLM).", LEG),
+        llm.mean("e2e_latency_mean", "E2E latency mean", f"{p}e2e_request_latency_seconds", "Mean end-to-end request latency."),
+        llm.heatmap("e2e_latency_heatmap", "E2E latency distribution", f"{p}e2e_request_latency_seconds",
+                    "Finished requests per second in each end-to-end latency bucket: a second mode shows a slow class of requests."),
+        *quantile_signals("queue_time", "Queue time", (f"{{{{{p}request_queue_time_seconds_bucket}}}}",), BY, "s",
+                          "Time requests wait in the scheduler's queue before their first step (vLLM v1).", LEG),
+        llm.mean("prefill_time_mean", "Prefill time mean", f"{p}request_prefill_time_seconds",
+                 "Mean time a request spends in prefill (processing its prompt; vLLM v1)."),
+        llm.mean("decode_time_mean", "Decode time mean", f"{p}request_decode_time_seconds",
+                 "Mean time a request spends in decode (generating its tokens; vLLM v1)."),
         *quantile_signals("prompt_length", "Prompt length", (f"{{{{{p}request_prompt_tokens_bucket}}}}",), BY, "short",
                           "Prompt tokens per request.", LEG),
         *quantile_signals("generation_length", "Generation length", (f"{{{{{p}request_generation_tokens_bucket}}}}",), BY, "short",
@@ -77,6 +88,7 @@ def signals(p: str = "vllm:") -> tuple[Signal, ...]:
         *llm.throughput(p),
         Signal("running", "Running requests", (f"sum by ({BY}) ({{{{{p}num_requests_running}}}})",), "short", "Requests running on the GPU.", LEG),
         Signal("waiting", "Waiting requests", (f"sum by ({BY}) ({{{{{p}num_requests_waiting}}}})",), "short", "Requests queued for scheduling.", LEG),
+        *llm.per_instance(f"{p}num_requests_running", f"{p}num_requests_waiting"),
         Signal("swapped", "Swapped requests", (f"sum by ({BY}) ({{{{{p}num_requests_swapped}}}})",), "short", "Requests swapped to CPU (vLLM v0 only).", LEG),
         Signal("kv_cache_usage", "KV-cache utilisation",
                (f"max by ({BY}, instance) ({{{{{p}kv_cache_usage_perc}}}})", f"max by ({BY}, instance) ({{{{{p}gpu_cache_usage_perc}}}})"),

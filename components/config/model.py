@@ -314,6 +314,11 @@ class Grafana(Model):
     auth_secret: Optional[SecretName] = None
     """Config key of the secret holding a Grafana service-account token; required for ``delivery: api``."""
 
+    multi_cluster: bool = False
+    """Show a Cluster variable on every dashboard: for a Grafana whose data source sees several
+    clusters (a long-term store where ``cluster`` is an external label). The stack's own Prometheus
+    has no ``cluster`` label on its series, so the variable stays hidden by default."""
+
 
 # --- inference services -------------------------------------------------------
 
@@ -485,7 +490,9 @@ class GpuPool(Model):
     elsewhere (exporter mode)."""
 
     extra_counters: list[Annotated[str, StringConstraints(pattern=r"^DCGM_FI_[A-Z0-9_]+$")]] = Field(default_factory=list)
-    """DCGM fields collected in addition to the defaults (exporter mode)."""
+    """DCGM fields collected in addition to the defaults (exporter mode); in gpu-operator mode,
+    the fields the operator's exporter is configured to collect beyond its defaults. Alerts on
+    throttling, ECC and NVLink counters are deployed only where a pool collects them."""
 
     image: Optional[Annotated[str, StringConstraints(pattern=IMAGE_REFERENCE)]] = None
     """DCGM exporter image override (exporter mode); a pinned default when unset."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..alerts.rules import Target, targets, threshold
+from ..alerts.rules import Target, collects, targets, threshold
 from ..alerts.specs import ALERTS, AlertSpec
 from ..config import LoadedConfig
 from .names import INTEGRATIONS, dd_metric, dd_tag
@@ -175,6 +175,6 @@ def monitor_specs(loaded: LoadedConfig) -> list[MonitorSpec]:
                 out.append(_spec(loaded, spec, t.kind, t))
     if loaded.config.gpu_pools:
         for spec in ALERTS:
-            if spec.scope == "fleet" and spec.name not in disabled and (spec.name, "dcgm") in RECIPES:
+            if spec.scope == "fleet" and spec.name not in disabled and (spec.name, "dcgm") in RECIPES and collects(loaded, spec):
                 out.append(_spec(loaded, spec, "dcgm", None))
     return out

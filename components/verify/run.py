@@ -39,7 +39,9 @@ INTERVAL = "2s"
 SHORT_FOR = "2s"
 FAULT_FOR = {
     "TritonHighFailureRatio": "error_burst", "TritonHighQueueTime": "latency_spike", "TritonPendingRequestsGrowing": "queue_growth", "TritonPendingRequestsHigh": "queue_growth",
-    "LLMHighTimeToFirstToken": "latency_spike", "LLMHighE2ELatency": "latency_spike", "LLMRequestsWaiting": "queue_growth", "LLMHighErrorRatio": "error_burst",
+    "LLMHighTimeToFirstToken": "latency_spike", "LLMHighE2ELatency": "latency_spike", "LLMRequestsWaiting": "queue_growth", "LLMHighErrorRatio": "error_burst", "LLMHighInterTokenLatency": "latency_spike",
+    "TritonGPUUtilizationHigh": "saturated", "TritonCPUMemoryHigh": "saturated", "GPUThermalThrottling": "throttle", "GPUPowerThrottling": "throttle",
+    "GPUDoubleBitECCErrors": "hw_errors", "GPUNVLinkErrors": "hw_errors", "GPUPCIeReplays": "hw_errors",
     "LLMKVCacheNearFull": "kv_full", "LLMPreemptions": "kv_full", "LLMGatewayHighErrorRatio": "error_burst",
     "LLMGatewayRateLimitSurge": "error_burst", "LLMGatewayQuotaNearLimit": "error_burst",
     "MLServerHighInferenceLatency": "latency_spike", "MLServerLowSuccessRatio": "error_burst", "MLServerQueueBacklog": "queue_growth",
@@ -233,7 +235,7 @@ def healthy_baseline(loaded: Any) -> dict[str, dict[str, float]]:
         thr = lambda name: threshold(name, BY_NAME[name].threshold, loaded, t)  # noqa: E731
         # simulated means: TTFT latency/5, e2e 10x latency, Triton queue 0.3x, Databricks in ms;
         # observations are exponential, so p95 ~ 3x and p99 ~ 4.6x the mean; keep within half a threshold
-        latency = [0.2, thr("LLMHighTimeToFirstToken") * 5 / 6, thr("LLMHighE2ELatency") / 60, thr("MLServerHighInferenceLatency") / 2,
+        latency = [0.2, thr("LLMHighTimeToFirstToken") * 5 / 6, thr("LLMHighInterTokenLatency") * 40 / 6, thr("LLMHighE2ELatency") / 60, thr("MLServerHighInferenceLatency") / 2,
                    thr("TritonHighQueueTime") / 0.6, thr("DatabricksHighP99Latency") / 9200]
         errors = [0.0002, thr("TritonHighFailureRatio") / 10, thr("LLMGatewayHighErrorRatio") / 10, thr("DatabricksHighErrorRatio") / 10,
                   (1 - thr("MLServerLowSuccessRatio")) / 10]
@@ -252,6 +254,10 @@ def build_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int 
     plan = Plan(baselines=healthy_baseline(rendered.loaded))
     prefixes = {s.name: s.metric_prefix or "" for s in cfg.inference}
     kinds = {s.name: s.kind for s in cfg.inference}
+    from ..gpu import dcgm_fields
+
+    collectors = {f"dcgm-exporter-{p.name}": [f.name for f in dcgm_fields.counters(p.profiling, p.extra_counters)]
+                  for p in cfg.gpu_pools if p.mode == "exporter"}
     for job in render.scrape_jobs(rendered.run):
         plan.jobs.append(_static_job(plan, job, tmp, token, prefixes))
 
@@ -269,7 +275,8 @@ def build_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int 
             namespace = spec["namespaceSelector"]["matchNames"][0]
         else:  # DCGM exporters: the series of an allocated GPU carry the workload's pod
             service = name
-            targets = [plan.sim(service, "dcgm", labels={"namespace": "llm", "pod": "chat-0", "container": "vllm"})]
+            targets = [plan.sim(service, "dcgm", labels={"namespace": "llm", "pod": "chat-0", "container": "vllm"},
+                                fields=collectors.get(service, []))]
             namespace = spec["namespaceSelector"]["matchNames"][0]
         plan.jobs += monitor_jobs(obj, targets, namespace)
 

@@ -31,8 +31,8 @@ from ..catalog import KINDS
 from ..catalog.base import Metric
 from ..catalog.buckets import UPSTREAM_BUCKETS
 
-FAULTS = ("error_burst", "latency_spike", "queue_growth", "kv_full", "xid", "xid_app", "overheat", "fb_full", "row_remap", "idle", "scrape_loss",
-          "not_ready", "down")
+FAULTS = ("error_burst", "latency_spike", "queue_growth", "kv_full", "saturated", "xid", "xid_app", "overheat", "throttle", "hw_errors", "fb_full",
+          "row_remap", "idle", "scrape_loss", "not_ready", "down")
 
 BUCKETS = {
     "seconds": [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 40.0, 80.0, 160.0],
@@ -108,6 +108,8 @@ class Target:
     labels: dict[str, str] = field(default_factory=dict)
     """Fixed label values (namespace/pod of the workload for cAdvisor, …)."""
     without: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    """DCGM fields the exporter collects (its collectors file); empty: dcgm-exporter's defaults."""
     baseline: dict[str, float] = field(default_factory=dict)
     """Healthy-state values (``latency``, ``error_share``) replacing the defaults, so a stack's own
     tight thresholds hold at baseline."""
@@ -149,8 +151,6 @@ EXTRA: dict[str, tuple[Metric, ...]] = {
         _m("vllm:iteration_tokens_total", "histogram", "tokens", ("model_name", "engine")),
         _m("vllm:time_per_prefill_token_request_seconds", "histogram", "seconds", ("model_name", "engine")),
         _m("vllm:request_inference_time_seconds", "histogram", "seconds", ("model_name", "engine")),
-        _m("vllm:request_prefill_time_seconds", "histogram", "seconds", ("model_name", "engine")),
-        _m("vllm:request_decode_time_seconds", "histogram", "seconds", ("model_name", "engine")),
         _m("vllm:cache_config_info", "gauge", labels=("block_size", "cache_dtype", "engine")),
     ),
     "sglang": PYTHON + (
@@ -195,7 +195,7 @@ def families(target: Target) -> tuple[Metric, ...]:
     if target.kind == "dcgm":  # a profiling pool's collectors: the exporter's defaults plus DCGM_FI_PROF_*
         from ..gpu import dcgm_fields
 
-        wanted = {f.name for f in dcgm_fields.DEFAULT + dcgm_fields.PROFILING}
+        wanted = set(target.fields) or {f.name for f in dcgm_fields.DEFAULT + dcgm_fields.PROFILING}
         base = tuple(m for m in base if m.name in wanted)
     return base + EXTRA.get(target.kind, ())
 
@@ -209,12 +209,12 @@ VLLM_NEW_ONLY = {"vllm:kv_cache_usage_perc", "vllm:prefix_cache_queries_total", 
 
 LABEL_VALUES = {
     "model": ["m1"], "model_name": ["llama-3-8b"], "version": ["1"], "engine": ["0"], "reason": ["BACKEND", "OTHER"],
-    "finished_reason": ["stop", "length", "abort", "error"], "status": ["200", "429", "500"], "status_code": ["200", "503"],
+    "finished_reason": ["stop", "length", "abort", "error"], "status": ["200", "429", "500"], "status_code": ["200", "503"], "endpoint": ["/v1/chat/completions", "/metrics"],
     "app_name": ["mlserver"], "method": ["POST"], "gpu_uuid": ["GPU-0"], "gpu": ["0"], "UUID": ["GPU-0"],
     "pci_bus_id": ["00000000:3B:00.0"], "device": ["nvidia0"], "modelName": ["NVIDIA H100 80GB HBM3"],
     "DCGM_FI_DRIVER_VERSION": ["550.54.15"], "pod": ["chat-0"], "namespace": ["llm"], "container": ["vllm"], "user": ["u1"],
     "token": ["t1"], "type": ["input", "output"], "rule_type": ["rpm"], "quota_name": ["q1"], "quota_type": ["tokens"],
-    "error_type": ["upstream"], "interface": ["eth0"], "resource": ["memory"], "unit": ["byte"], "cpu": ["total"],
+    "error_type": ["upstream"], "interface": ["eth0"], "resource": ["cpu", "memory"], "unit": ["byte"], "cpu": ["total"],
     "image": ["vllm/vllm-openai:v0.11.0"], "generation": ["0", "1", "2"], "implementation": ["CPython"], "major": ["3"],
     "minor": ["12"], "patchlevel": ["3"], "block_size": ["16"], "cache_dtype": ["auto"], "state": ["running", "sleeping"], "id": ["/kubepods/pod1"], "name": ["k8s_vllm"], "node": ["gpu-node-1"],
 }
@@ -282,6 +282,11 @@ def _counter(m: Metric, st: State, t: float, labels: dict[str, str]) -> float:
         return t * 2e6
     if "UNCORRECTABLE_REMAPPED" in n:
         return t * (0.5 if st.row_remap else 0.0)
+    if "VIOLATION" in n:  # nanoseconds throttled; time compressed tenfold so a 5-minute rate crosses within verify's minute
+        share = {"THERMAL": 0.3, "POWER": 0.8}.get(n.split("_")[3], 0.0) if "throttle" in st.faults else 0.0
+        return share * 1e9 * 10
+    if "hw_errors" in st.faults and ("PCIE_REPLAY" in n or "NVLINK_RECOVERY" in n or "ECC_DBE_VOL" in n):
+        return 5.0 if "PCIE" in n else 0.05
     if "oom" in n or "REMAPPED" in n or "PCIE_REPLAY" in n or "NVLINK" in n or n.startswith("DCGM_FI_DEV_ECC") or "RETIRED" in n or "VIOLATION" in n:
         return 0.0
     if "hits" in n:
@@ -303,6 +308,11 @@ def _gauge(m: Metric, st: State, labels: dict[str, str], target: Target) -> floa
         "container_memory_working_set_bytes": 6e9, "kube_pod_container_resource_limits": 16e9, "container_spec_memory_limit_bytes": 16e9,
         "kube_pod_container_status_last_terminated_reason": 0,
     }
+    if n.startswith("kube_pod_container_resource_"):
+        cpu = labels.get("resource") == "cpu"
+        return (4 if cpu else 16e9) if n.endswith("limits") else (2 if cpu else 12e9)
+    if "saturated" in st.faults and n in ("nv_gpu_utilization", "nv_cpu_memory_used_bytes"):
+        return 0.99 if n == "nv_gpu_utilization" else 500e9
     for key, value in table.items():
         if n.endswith(key):
             if key == "gateway_quota_limit":
