@@ -12,7 +12,7 @@ import re
 from typing import Any, Optional
 
 from .catalog import KINDS
-from .catalog.base import REF
+from .catalog.base import OWN_SERIES, REF
 from .config import LoadedConfig
 from .config import model as m
 
@@ -30,6 +30,8 @@ def used_series(kind: str) -> set[str]:
     for s in k.signals:
         for alt in s.alternatives:
             for ref, _ in REF.findall(alt):
+                if ref in OWN_SERIES:  # Prometheus' own, not scraped
+                    continue
                 k.metric(ref)  # must be a catalogued series
                 out.add(ref)
     return out

@@ -56,8 +56,23 @@ def alert_thresholds(loaded: LoadedConfig) -> dict[tuple[str, str], tuple[str, f
     from components.alerts.specs import ALERTS
 
     cfg = loaded.config
-    return {(kind, spec.signal): (spec.op, cfg.alerts.thresholds.get(spec.name, spec.threshold))
-            for spec in ALERTS if spec.name not in cfg.alerts.disabled for kind in spec.kinds}
+    out = {(kind, spec.signal): (spec.op, cfg.alerts.thresholds.get(spec.name, spec.threshold))
+           for spec in ALERTS if spec.name not in cfg.alerts.disabled for kind in spec.kinds}
+    # the overview's columns read the same quantity as these alerts, under the overview's name
+    for (kind, signal), overview in OVERVIEW_ALIASES.items():
+        if (kind, signal) in out:
+            out.setdefault((kind, overview), out[(kind, signal)])
+    return out
+
+
+OVERVIEW_ALIASES = {
+    **{(k, "e2e_latency_p95"): "latency" for k in ("vllm", "sglang", "arks-runtime")},
+    **{(k, "kv_cache_usage"): "saturation" for k in ("vllm", "sglang", "arks-runtime")},
+    ("triton", "pending_requests"): "saturation",
+    ("databricks", "error_ratio_endpoint"): "error_ratio",
+    ("arks-gateway", "quota_usage_ratio"): "saturation",
+}
+"""(kind, alert signal) -> the overview signal that reads the same quantity per service."""
 
 
 def build(loaded: LoadedConfig) -> list[BuiltDashboard]:
@@ -96,5 +111,5 @@ def build(loaded: LoadedConfig) -> list[BuiltDashboard]:
             add(containers, containers.build(ctx, namespaces))
     rows = _service_rows(loaded)
     if rows:
-        add(fleet_overview, fleet_overview.build(rows, multi))
+        add(fleet_overview, fleet_overview.build(rows, multi, limits))
     return out

@@ -11,20 +11,24 @@ TITLE = "Inference fleet overview"
 FOLDER = "Platform"
 
 COLUMNS = (
-    P("request_rate", title="Request rate", viz="stat", width=6),
-    P("error_ratio", title="Error ratio", viz="stat", width=6),
-    P("latency", title="Latency", viz="stat", width=6),
-    P("saturation", title="Saturation", viz="stat", width=6),
+    P("targets_up", title="Up", viz="stat", width=3),
+    P("alerts_firing", title="Firing", viz="stat", width=3),
+    P("request_rate", title="Request rate", viz="stat", width=4),
+    P("error_ratio", title="Error ratio", viz="stat", width=5),
+    P("latency", title="Latency", viz="stat", width=5),
+    P("saturation", title="Saturation", viz="stat", width=4),
 )
 
 
-def build(services: list[tuple[str, str, str, str]], multi_cluster: bool = False):
+def build(services: list[tuple[str, str, str, str]], multi_cluster: bool = False,
+          limits: dict[tuple[str, str], tuple[str, float]] | None = None):
     """``services``: (service name, kind, metric prefix, uid of the kind's dashboard)."""
     ctx = Context(flavors=[], selector={}, multi_cluster=multi_cluster)
     d = dashboard(UID, TITLE, "Every inference service and managed endpoint: rate, errors, latency, saturation.",
                   ["platform"], ctx, [datasource_variable(), cluster_variable(ctx)], [])
     for name, kind, prefix, target_uid in services:
-        row_ctx = Context(flavors=[Flavor(KINDS[kind], prefix)], selector={"cluster": '=~"$cluster"', "service": f'="{name}"'})
+        row_ctx = Context(flavors=[Flavor(KINDS[kind], prefix)], selector={"cluster": '=~"$cluster"', "service": f'="{name}"'},
+                          alert_thresholds=limits or {})
         row_ctx._next_id = ctx._next_id
         d = d.with_row(db.Row(f"{name} ({KINDS[kind].title})").id(row_ctx.next_id()))
         link = db.DashboardLink(f"{KINDS[kind].title} dashboard").type(dm_link()).url(f"/d/{target_uid}?var-service={name}").keep_time(True)

@@ -113,7 +113,8 @@ def test_metric_prefix_flows_into_every_query_of_that_service(tmp_path):
             # Prometheus' own series (up, ALERTS) carry no server prefix
             assert all(n.startswith("inference:model_run:mlserver:") for n in metric_names(t["expr"]) - set(PROMETHEUS_SERIES)), t["expr"]
     overview = grafana(render_config(tmp_path / "b", cfg))["infermon-fleet-overview"]
-    assert all("inference:model_run:mlserver:" in t["expr"] for p in panels(overview) for t in p["targets"])
+    assert all("inference:model_run:mlserver:" in t["expr"] for p in panels(overview) for t in p["targets"]
+               if metric_names(t["expr"]) - set(PROMETHEUS_SERIES))
 
 
 def test_overview_has_a_row_per_service_linking_to_its_dashboard(prod):
@@ -122,6 +123,24 @@ def test_overview_has_a_row_per_service_linking_to_its_dashboard(prod):
     assert rows == sorted(rows) and len(rows) == 8  # by service name, whatever the config order
     triton = next(p for p in panels(d) if "triton-vision" in p["targets"][0]["expr"])
     assert triton["links"][0]["url"] == "/d/infermon-triton?var-service=triton-vision"
+
+
+def _steps(panel) -> list[tuple]:
+    return [(st["value"], st["color"]) for st in panel["fieldConfig"]["defaults"]["thresholds"]["steps"]]
+
+
+def test_overview_shows_a_dead_service_in_red_and_latency_against_its_alert(prod):
+    """A service whose targets are all down reads 0 on a red Up stat (not "No data"); the latency
+    and saturation stats turn red where the service's alerts fire."""
+    d = grafana(prod)["infermon-fleet-overview"]
+    row = [p for p in panels(d) if 'service="chat-vllm"' in p["targets"][0]["expr"]]
+    by_title = {p["title"]: p for p in row}
+    up = by_title["Up"]
+    assert up["targets"][0]["expr"] == 'sum(up{cluster=~"$cluster", service="chat-vllm"}) or vector(0)'
+    assert _steps(up) == [(None, "green"), (0, "red"), (1, "green")]
+    assert _steps(by_title["Latency"])[-1] == (30, "red")  # LLMHighE2ELatency: p95 > 30 s
+    assert _steps(by_title["Saturation"])[-1] == (0.95, "red")  # LLMKVCacheNearFull
+    assert by_title["Firing"]["targets"][0]["expr"] == 'count(ALERTS{cluster=~"$cluster", service="chat-vllm", alertstate="firing"}) or vector(0)'
 
 
 def test_sidecar_configmaps_carry_label_and_folder(prod):

@@ -36,11 +36,11 @@ def collecting(kind: Kind, metrics: set[str]) -> Kind:
     none is gone, so no panel or alert reads a series that cannot exist."""
     import dataclasses
 
-    from .base import REF
+    from .base import OWN_SERIES, REF
 
     signals = []
     for s in kind.signals:
-        alts = tuple(a for a in s.alternatives if all(kind.metric(ref).name in metrics for ref, _ in REF.findall(a)))
+        alts = tuple(a for a in s.alternatives if all(ref in OWN_SERIES or kind.metric(ref).name in metrics for ref, _ in REF.findall(a)))
         if alts:
             signals.append(dataclasses.replace(s, alternatives=alts))
     return dataclasses.replace(kind, signals=tuple(signals))

@@ -59,13 +59,23 @@ class Signal:
 PROMETHEUS_SERIES = ("up", "ALERTS")
 """Series Prometheus writes itself: each target's health and the alerts it evaluates."""
 
+OWN_SERIES = {
+    "up": Metric("up", "gauge", "value", "1 when the target's last scrape succeeded.", TARGET_LABELS),
+    "ALERTS": Metric("ALERTS", "gauge", "value", "Alerts pending or firing, with the rule's labels.",
+                     ("alertname", "alertstate", "severity", "service", "cluster", "environment", "team")),
+}
+"""Prometheus' own series as templates reference them: never prefixed; selectors apply to the
+labels they carry (an alert carries its rule's labels, not the target's namespace)."""
+
 HEALTH_SIGNALS = {s.name: s for s in (
-    Signal("targets_down", "Targets down", ('count(up{service=~"$service"} == 0) or vector(0)',), "short",
+    Signal("targets_down", "Targets down", ("count({{up}} == 0) or vector(0)",), "short",
            "Scrape targets of the selected services that Prometheus cannot reach; 0 when every target is up.", "", ((1, "red"),)),
-    Signal("alerts_firing", "Alerts firing", ('count(ALERTS{alertstate="firing", service=~"$service"}) or vector(0)',), "short",
+    Signal("targets_up", "Targets up", ("sum({{up}}) or vector(0)",), "short",
+           "Scrape targets of the service that are up; 0 (red) when none answers.", "", ((0, "red"), (1, "green"))),
+    Signal("alerts_firing", "Alerts firing", ('count({{ALERTS|alertstate="firing"}}) or vector(0)',), "short",
            "Alerts firing for the selected services right now (Alertmanager has the details).", "", ((1, "red"),)),
 )}
-"""Signals of every kind's dashboard, over Prometheus' own series and the ``service`` variable."""
+"""Signals of every kind's dashboard, over Prometheus' own series."""
 
 
 @dataclass(frozen=True)
@@ -103,12 +113,14 @@ def render(kind: Kind, template: str, selector: dict[str, str], prefix: str = ""
 
     def sub(m: re.Match) -> str:
         name, extra = m.group(1), m.group(2)
-        metric = kind.metric(name)
-        labels = set(metric.labels) | set(TARGET_LABELS)
+        own = OWN_SERIES.get(name)
+        metric = own or kind.metric(name)
+        labels = set(metric.labels) | (set() if own else set(TARGET_LABELS))
         matchers = [f"{label}{matcher}" for label, matcher in selector.items() if label in labels]
         if extra:
             matchers.append(extra)
-        return f"{prefix}{name}{{{', '.join(matchers)}}}" if matchers else f"{prefix}{name}"
+        full = name if own else prefix + name
+        return f"{full}{{{', '.join(matchers)}}}" if matchers else full
 
     return REF.sub(sub, template).replace(RATE_WINDOW, window)
 

@@ -41,9 +41,9 @@ def _new_xid(application: bool) -> str:
 
 
 SIGNALS = (
-    Signal("exporters_down", "Exporters down", ('count(up{gpu_pool=~"$pool", node=~"$node"} == 0) or vector(0)',), "short",
+    Signal("exporters_down", "Exporters down", ('count({{up|gpu_pool!=""}} == 0) or vector(0)',), "short",
            "DCGM exporters Prometheus cannot scrape: their GPUs are unwatched and their alerts blind; 0 when all are up.", "", ((1, "red"),)),
-    Signal("gpu_alerts_firing", "GPU alerts firing", ('count(ALERTS{alertstate="firing", alertname=~"GPU.*"}) or vector(0)',), "short",
+    Signal("gpu_alerts_firing", "GPU alerts firing", ('count({{ALERTS|alertstate="firing", alertname=~"GPU.*"}}) or vector(0)',), "short",
            "GPU alerts firing right now (Alertmanager has the details).", "", ((1, "red"),)),
     Signal("utilization", "GPU utilisation", ("avg by (gpu_pool, node, gpu) ({{DCGM_FI_DEV_GPU_UTIL}})",), "percent",
            "GPU utilisation (share of time a kernel was running).", LEG),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog import KINDS
-from ..catalog.base import REF
+from ..catalog.base import OWN_SERIES, REF
 from ..config import LoadedConfig
 from ..config import model as m
 from .names import INTEGRATIONS, family
@@ -28,7 +28,7 @@ CREDENTIALS_SECRET = "infermon-datadog-credentials"
 def used_metrics(kind: str) -> list[m.BaseModel]:
     """Catalog metrics the kind's signals reference, in catalog order."""
     k = KINDS[kind]
-    names = {ref for s in k.signals for alt in s.alternatives for ref, _ in REF.findall(alt)}
+    names = {ref for s in k.signals for alt in s.alternatives for ref, _ in REF.findall(alt) if ref not in OWN_SERIES}
     used = {k.metric(n).name for n in names}
     return [metric for metric in k.metrics if metric.name in used]
 
