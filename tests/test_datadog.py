@@ -10,23 +10,24 @@ import yaml
 from conftest import MINIMAL, helm_values, objects, render_config, rendered_stack
 
 from components.datadog import grammar
+from components.datadog.monitors import UNMIRRORED
 from components.datadog.names import INTEGRATIONS, dd_metric
 
-NOT_MIRRORED = {"InfermonTargetDown", "InfermonScrapesFailing", "SLOAvailabilityBurnRate", "SLOLatencyBurnRate",
-                "GPUXidApplicationError", "LLMHighErrorRatio", "LLMHighInterTokenLatency", "TritonGPUUtilizationHigh", "TritonCPUMemoryHigh",
-                "GPUThermalThrottling", "GPUPowerThrottling", "GPUDoubleBitECCErrors", "GPUNVLinkErrors", "GPUPCIeReplays"}  # a monitor cannot filter by value: Datadog's GPUXidError covers both classes
+PROMETHEUS_ONLY = {"InfermonTargetDown", "InfermonScrapesFailing", "SLOAvailabilityBurnRate", "SLOLatencyBurnRate"}
+"""Compared apart: target-down is a service check monitor in Datadog; the others stay Prometheus-only."""
 
 
 def prometheus_alerts(r) -> set[tuple[str, str, float]]:
     """(alert, service or '', threshold) of every Prometheus alert on a kind Datadog collects."""
     out = set()
-    collected = {"infermon-" + k for k in INTEGRATIONS} | {"infermon-gpu"}
+    collected = {"infermon-" + k: k for k in INTEGRATIONS} | {"infermon-gpu": "dcgm"}
     for rel, text in r.files.items():
-        if not rel.startswith("prometheus/rules/") or rel.split("/")[-1][:-5] not in collected:
+        kind = collected.get(rel.split("/")[-1][:-5])
+        if not rel.startswith("prometheus/rules/") or kind is None:
             continue
         for g in yaml.safe_load(text)["groups"]:
             for rule in g["rules"]:
-                if "alert" in rule and rule["alert"] not in NOT_MIRRORED:
+                if "alert" in rule and rule["alert"] not in PROMETHEUS_ONLY and (rule["alert"], kind) not in UNMIRRORED:
                     thr = float(re.search(r"[<>]=? (-?[0-9.]+)$", rule["expr"]).group(1))
                     out.add((rule["alert"], rule["labels"].get("service", ""), thr))
     return out
@@ -40,8 +41,21 @@ def datadog_alerts(r) -> set[tuple[str, str, float]]:
     out = set()
     for m in monitors(r):
         tags = dict(t.split(":", 1) for t in m["tags"])
-        out.add((tags["alert"], tags.get("service", ""), float(m["monitorThresholds"]["critical"])))
+        if tags["alert"] not in PROMETHEUS_ONLY:
+            out.add((tags["alert"], tags.get("service", ""), float(m["monitorThresholds"]["critical"])))
     return out
+
+
+def test_target_down_is_a_service_check_monitor_per_collected_service(prod):
+    """The Agent's own health service check of each check stands for Prometheus' up == 0."""
+    down = {m["name"]: m for m in monitors(prod) if m["type"] == "service check"}
+    services = {s.name for s in prod.loaded.config.inference} | {e.name for e in prod.loaded.config.endpoints}
+    assert set(down) == {f"[prod] InfermonTargetDown {s}" for s in services} | {"[prod] InfermonTargetDown dcgm"}
+    vllm = down["[prod] InfermonTargetDown chat-vllm"]
+    assert vllm["query"] == '"vllm.openmetrics.health".over("env:prod","service:chat-vllm").by("endpoint").last(3).count_by_status()'
+    assert vllm["monitorThresholds"] == {"critical": "2", "ok": "1"} and vllm["notifyNoData"] is True
+    for m in down.values():
+        assert grammar.check_service_check(m["query"]) == []
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -61,7 +75,8 @@ def test_thresholds_are_strings_and_overrides_reach_both_sides(prod):
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_monitor_query_has_the_monitor_grammar(stack):
     for m in monitors(rendered_stack(stack)):
-        assert grammar.check(m["query"]) == [], m["query"]
+        if m["type"] == "query alert":
+            assert grammar.check(m["query"]) == [], m["query"]
 
 
 @pytest.mark.parametrize("query", [
@@ -84,11 +99,14 @@ def test_monitor_tags_message_and_settings(prod):
 
 
 def test_datadog_metric_names_follow_the_agent():
-    assert dd_metric("triton", "nv_inference_request_failure") == "nvidia_triton.nv.inference.request_failure.count"
+    """Names as the Agent's engine submits them (tests/test_datadog_engine.py runs it)."""
+    assert dd_metric("triton", "nv_inference_request_failure") == "nvidia_triton.inference.request_failure.count"  # no nv.
     assert dd_metric("vllm", "vllm:num_requests_waiting") == "vllm.num_requests.waiting"
-    assert dd_metric("vllm", "vllm:time_to_first_token_seconds_bucket") == "vllm.time_to_first_token.seconds.bucket"
-    assert dd_metric("vllm", "vllm:kv_cache_usage_perc") is None  # the packaged check does not collect it
-    assert dd_metric("sglang", "sglang:num_running_reqs") == "sglang.sglang_num_running_reqs"  # ':' becomes '_'
+    assert dd_metric("vllm", "vllm:time_to_first_token_seconds_bucket") == "vllm.time_to_first_token.seconds"  # a distribution
+    assert dd_metric("vllm", "vllm:e2e_request_latency_seconds_sum") == "vllm.e2e_request_latency.seconds.sum"
+    # both vLLM generations under one name (extra_metrics over the packaged map)
+    assert dd_metric("vllm", "vllm:kv_cache_usage_perc") == dd_metric("vllm", "vllm:gpu_cache_usage_perc") == "vllm.kv_cache_usage_perc"
+    assert dd_metric("sglang", "sglang:num_running_reqs") == "sglang.num_running_reqs"  # raw_metric_prefix
     assert dd_metric("mlserver", "model_infer_request_success_total") == "mlserver.model_infer_request_success.count"
     assert dd_metric("databricks", "request_count_total") == "databricks_serving.request_count_total"  # a gauge: no .count
     assert dd_metric("dcgm", "DCGM_FI_DEV_FB_USED") == "dcgm.frame_buffer.used"
@@ -102,7 +120,7 @@ def test_packaged_integrations_where_they_exist(prod):
     assert check(prod, "nvidia_triton.d/infermon-triton-vision.yaml")["instances"][0]["openmetrics_endpoint"] == \
         "http://triton-vision.serving.svc.cluster.local:8002/metrics"
     vllm = check(prod, "vllm.d/infermon-chat-vllm.yaml")
-    assert vllm["ad_identifiers"] == ["kube_endpoints://llm/chat-vllm"] and vllm["cluster_check"] is True
+    assert vllm["advanced_ad_identifiers"] == [{"kube_endpoints": {"name": "chat-vllm", "namespace": "llm"}}] and vllm["cluster_check"] is True
     assert vllm["instances"][0]["openmetrics_endpoint"] == "http://%%host%%:8000/metrics"
     ds = next(d for d in objects(prod, "DaemonSet") if d["metadata"]["name"] == "dcgm-exporter-h100")
     ann = json.loads(ds["spec"]["template"]["metadata"]["annotations"]["ad.datadoghq.com/exporter.checks"])
@@ -113,8 +131,9 @@ def test_packaged_integrations_where_they_exist(prod):
 def test_generic_checks_have_a_typed_allow_list_and_distributions(prod):
     sg = check(prod, "openmetrics.d/infermon-code-sglang.yaml")["instances"][0]
     assert sg["namespace"] == "sglang" and sg["histogram_buckets_as_distributions"] is True
-    assert {"sglang:num_running_reqs": {"name": "sglang:num_running_reqs", "type": "gauge"}} in sg["metrics"]
-    assert {"sglang:prompt_tokens": {"name": "sglang:prompt_tokens", "type": "counter"}} in sg["metrics"]  # no _total
+    assert sg["raw_metric_prefix"] == "sglang:" and sg["collect_counters_with_distributions"] is True
+    assert {"num_running_reqs": {"name": "num_running_reqs", "type": "gauge"}} in sg["metrics"]
+    assert {"prompt_tokens": {"name": "prompt_tokens", "type": "counter"}} in sg["metrics"]  # no _total
     db = check(prod, "openmetrics.d/infermon-databricks-serving.yaml")["instances"]
     assert len(db) == 2
     types = {list(e)[0]: list(e.values())[0]["type"] for e in db[0]["metrics"]}
@@ -150,17 +169,45 @@ def test_arks_runtime_check_renames_raw_runtime_names_like_arks(prod):
     assert renames["sglang:time_to_first_token_seconds"] == "time_to_first_token_seconds"
 
 
-def test_existing_agent_gets_a_configmap(dev):
+def test_existing_agent_gets_chart_values_for_its_release(dev):
+    """The Cluster Agent reads check files from conf.d directories: the existing release gets them
+    the way the chart itself delivers them (clusterAgent.advancedConfd), as a values file."""
     cms = [o for o in objects(dev, "ConfigMap") if o["metadata"]["name"] == "infermon-datadog-checks"]
-    assert cms and sorted(cms[0]["data"]) == ["nvidia_triton.d_infermon-triton.yaml", "vllm.d_infermon-chat.yaml"]
+    assert cms and sorted(cms[0]["data"]) == ["values.yaml"]
+    values = yaml.safe_load(cms[0]["data"]["values.yaml"])
+    assert sorted(values["clusterAgent"]["advancedConfd"]) == ["nvidia_triton.d", "vllm.d"]
+    assert sorted(values["clusterAgent"]["advancedConfd"]["vllm.d"]) == ["infermon-chat.yaml"]
+    assert values["datadog"]["clusterChecks"]["enabled"] is True
+    assert dev.files["datadog/agent-values.yaml"] == cms[0]["data"]["values.yaml"]
     assert "helm/datadog.values.yaml" not in dev.files
+
+
+def test_node_agent_tolerates_every_gpu_pool_and_keeps_a_stable_token(prod, tmp_path):
+    values = yaml.safe_load(prod.files["helm/datadog.values.yaml"])
+    tolerations = values["agents"]["tolerations"]
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in tolerations
+    assert {"key": "dedicated", "operator": "Equal", "value": "llm-serving", "effect": "NoSchedule"} in tolerations
+    assert values["clusterAgent"]["tokenExistingSecret"] == "infermon-datadog-cluster-agent-token"
+    assert values["datadog"]["operator"]["enabled"] is False
+    assert rendered_stack("prod").files["helm/datadog.values.yaml"] == prod.files["helm/datadog.values.yaml"]
+    token = [o for o in objects(prod, "Secret") if o["metadata"]["name"] == "infermon-datadog-cluster-agent-token"]
+    assert token and "token" not in json.dumps(token[0].get("data", {}))  # generated, kept in state as a secret
+
+
+def test_percentile_monitors_get_percentiles_enabled_on_their_distribution(prod):
+    configs = [e["inputs"] for e in json.loads(prod.files["manifest.json"]) if e["type"] == "datadog:index/metricTagConfiguration:MetricTagConfiguration"]
+    by_name = {c["metricName"]: c for c in configs}
+    for m in monitors(prod):
+        for metric in re.findall(r"\bp\d+:([a-z_.]+)\{", m["query"]):
+            c = by_name[metric]
+            assert c["metricType"] == "distribution" and c["includePercentiles"] is True and c["excludeTagsMode"] is True
 
 
 def test_prod_covers_every_kind_it_runs_and_dev_only_its_own(dev, prod):
     checks = lambda r: sorted(k.split("/")[2] for k in r.files if k.startswith("datadog/checks/"))  # noqa: E731
     assert checks(dev) == ["nvidia_triton.d", "vllm.d"]
-    assert checks(prod) == ["nvidia_triton.d"] + ["openmetrics.d"] * 6 + ["vllm.d"]
-    kinds_dev = {m["query"].split(":")[2].split(".")[0] for m in monitors(dev)}
+    assert checks(prod) == ["dcgm.d", "nvidia_triton.d"] + ["openmetrics.d"] * 6 + ["vllm.d"]  # dcgm.d: the GPU Operator's exporter
+    kinds_dev = {m["query"].split(":")[2].split(".")[0] for m in monitors(dev) if m["type"] == "query alert"}
     assert kinds_dev == {"nvidia_triton", "vllm", "dcgm"}
 
 

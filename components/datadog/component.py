@@ -2,43 +2,43 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 import yaml
 
 from .. import naming
 from ..config import LoadedConfig, secret_output
 from .checks import CREDENTIALS_SECRET, SECRET_DIR, check_files, credential_keys
-from .monitors import monitor_specs
+from .monitors import monitor_specs, percentile_metrics
 
 CHART = "datadog"
 CHART_VERSION = "3.240.0"
 CHART_REPO = "https://helm.datadoghq.com"
 API_KEY_SECRET = "infermon-datadog-api-key"
 CHECKS_CONFIGMAP = "infermon-datadog-checks"
+CLUSTER_AGENT_TOKEN_SECRET = "infermon-datadog-cluster-agent-token"
+EXISTING_USAGE = ("values for the existing Datadog chart release: helm upgrade <release> datadog/datadog --reuse-values "
+                  "-f values.yaml (the key values.yaml of this ConfigMap)")
 
 
-def agent_values(loaded: LoadedConfig) -> dict:
-    """Values of the Datadog Agent chart: checks in the Cluster Agent's conf.d, cluster
-    checks on dedicated runners that mount the credentials Secret."""
-    cfg = loaded.config
+def check_values(loaded: LoadedConfig) -> dict:
+    """The part of the Datadog chart's values that carries infermon's checks: the check files in
+    the Cluster Agent's conf.d (``clusterAgent.advancedConfd``), cluster checks and their runners
+    with the credentials Secret mounted, and the node Agent's tolerations of the GPU pools. For
+    ``agent: existing`` this is the snippet to add to the existing release's values."""
     confd: dict[str, dict[str, str]] = {}
     for path, conf in check_files(loaded).items():
         directory, file = path.split("/")
         confd.setdefault(directory, {})[file] = yaml.safe_dump(conf, sort_keys=False)
-    values: dict = {
-        "datadog": {
-            "apiKeyExistingSecret": API_KEY_SECRET,
-            "site": cfg.datadog.site,
-            "clusterName": cfg.cluster.name,
-            "tags": [f"env:{loaded.environment}", f"cluster:{cfg.cluster.name}"],
-            "clusterChecks": {"enabled": True},
-        },
-        "clusterAgent": {"enabled": True, "advancedConfd": confd},
-    }
+    values: dict = {"datadog": {"clusterChecks": {"enabled": True}}, "clusterAgent": {"enabled": True, "advancedConfd": confd}}
+    tolerations = agent_tolerations(loaded)
+    if tolerations:  # the node Agent must run where the DCGM exporters and inference pods run
+        values["agents"] = {"tolerations": tolerations}
     if credential_keys(loaded):
         values["clusterChecksRunner"] = {
             "enabled": True,
@@ -46,6 +46,38 @@ def agent_values(loaded: LoadedConfig) -> dict:
             "volumeMounts": [{"name": "infermon-credentials", "mountPath": SECRET_DIR, "readOnly": True}],
         }
     return values
+
+
+def agent_values(loaded: LoadedConfig) -> dict:
+    """Values of the Datadog Agent chart infermon deploys: the checks (``check_values``), the API
+    key from a Secret, a stable Cluster Agent token, no Datadog Operator."""
+    cfg = loaded.config
+    checks = check_values(loaded)
+    values: dict = {
+        "datadog": {
+            "apiKeyExistingSecret": API_KEY_SECRET,
+            "site": cfg.datadog.site,
+            "clusterName": cfg.cluster.name,
+            "tags": [f"env:{loaded.environment}", f"cluster:{cfg.cluster.name}"],
+            "clusterChecks": {"enabled": True},
+            # the chart would also install the Datadog Operator and its CRDs; infermon manages the Agent itself
+            "operator": {"enabled": False},
+        },
+        # a token the chart would regenerate (randAlphaNum) on every render, restarting every Agent
+        "clusterAgent": {**checks["clusterAgent"], "tokenExistingSecret": CLUSTER_AGENT_TOKEN_SECRET},
+    }
+    values.update({k: v for k, v in checks.items() if k not in ("datadog", "clusterAgent")})
+    return values
+
+
+def agent_tolerations(loaded: LoadedConfig) -> list[dict]:
+    """Every taint the GPU pools' nodes carry, so the node Agent runs node-based checks there."""
+    seen: dict[str, dict] = {}
+    for pool in loaded.config.gpu_pools:
+        for t in pool.tolerations:
+            tol = t.model_dump(exclude_none=True)
+            seen.setdefault(json.dumps(tol, sort_keys=True), tol)
+    return [seen[k] for k in sorted(seen)]
 
 
 @dataclass(frozen=True)
@@ -86,6 +118,14 @@ class DatadogIntegration(pulumi.ComponentResource):
                 string_data=pulumi.Output.secret({"api-key": secret_output(dd.api_key_secret)}),
                 opts=in_ns,
             ))
+            token = random.RandomPassword(f"{name}-cluster-agent-token", length=32, special=False, opts=child)
+            deps.append(k8s.core.v1.Secret(
+                f"{name}-cluster-agent-token",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=CLUSTER_AGENT_TOKEN_SECRET, namespace=ns_name, labels=labels),
+                type="Opaque",
+                string_data=pulumi.Output.secret({"token": token.result}),
+                opts=in_ns,
+            ))
             k8s.helm.v3.Release(
                 f"{name}-agent",
                 k8s.helm.v3.ReleaseArgs(
@@ -96,12 +136,12 @@ class DatadogIntegration(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=deps),
             )
         else:
-            data = {path.replace("/", "_"): yaml.safe_dump(conf, sort_keys=False) for path, conf in check_files(loaded).items()}
+            # for the release someone else runs: `helm upgrade <release> datadog/datadog --reuse-values -f <this>`
             k8s.core.v1.ConfigMap(
                 f"{name}-checks",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=CHECKS_CONFIGMAP, namespace=ns_name, labels=labels,
-                                                    annotations={"infermon.io/mount": "Cluster Agent conf.d: <check>.d_<file> is <check>.d/<file>"}),
-                data=data,
+                                                    annotations={"infermon.io/usage": EXISTING_USAGE}),
+                data={"values.yaml": yaml.safe_dump(check_values(loaded), sort_keys=False)},
                 opts=in_ns,
             )
 
@@ -122,10 +162,10 @@ class DatadogIntegration(pulumi.ComponentResource):
                 datadog.Monitor(
                     f"{name}-{slug}",
                     name=s.name,
-                    type="query alert",
+                    type=s.type,
                     query=s.query,
                     message=s.message,
-                    monitor_thresholds=datadog.MonitorMonitorThresholdsArgs(critical=_num(s.threshold)),
+                    monitor_thresholds=datadog.MonitorMonitorThresholdsArgs(critical=_num(s.threshold), ok="1" if s.type == "service check" else None),
                     priority=s.priority,
                     tags=s.tags,
                     notify_no_data=s.notify_no_data,
@@ -133,6 +173,17 @@ class DatadogIntegration(pulumi.ComponentResource):
                     renotify_interval=dd.renotify_minutes or None,
                     include_tags=True,
                     require_full_window=False,
+                    opts=on_dd,
+                )
+            for metric in percentile_metrics(specs):
+                datadog.MetricTagConfiguration(
+                    f"{name}-percentiles-{metric.replace('.', '-').replace('_', '-')}",
+                    metric_name=metric,
+                    metric_type="distribution",
+                    include_percentiles=True,
+                    # exclude mode keeps every tag queryable; the bucket bounds are of no use on a distribution
+                    exclude_tags_mode=True,
+                    tags=["lower_bound", "upper_bound"],
                     opts=on_dd,
                 )
         self.register_outputs({"monitors": len(specs)})

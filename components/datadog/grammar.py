@@ -34,3 +34,12 @@ def check(query: str) -> list[str]:
 
 def metrics(query: str) -> list[str]:
     return [m.group(1) for m in TERM.finditer(query)]
+
+
+SERVICE_CHECK = re.compile(r'^"(?P<name>[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"\.over\((?P<over>"[^"]+"(?:,"[^"]+")*)\)'
+                           r'\.by\((?P<by>"[^"]+"(?:,"[^"]+")*)\)\.last\((?P<last>[0-9]+)\)\.count_by_status\(\)$')
+
+
+def check_service_check(query: str) -> list[str]:
+    """Problems with a service check monitor query: ``"check".over("tag",…).by("tag",…).last(N).count_by_status()``."""
+    return [] if SERVICE_CHECK.match(query) else [f'not of the form "check".over(tags).by(tags).last(N).count_by_status(): {query}']

@@ -9,6 +9,7 @@ Agent's checks) and SLO burn-rate alerts (use Datadog SLOs).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -32,6 +33,7 @@ class MonitorSpec:
     message: str
     tags: list[str]
     notify_no_data: bool
+    type: str = "query alert"
 
 
 def _term(kind: str, space: str, series: str, flt: str, by: tuple[str, ...], suffix: str = "") -> str:
@@ -67,7 +69,20 @@ def _pct(q: str, series: str, by: tuple[str, ...]) -> Recipe:
 
 
 def _rate(series: str, by: tuple[str, ...], extra: str = "") -> Recipe:
-    return lambda kind, flt, spec: f"sum({_window(spec)}):{_term(kind, 'sum', series, flt + extra, by, '.as_rate()')}"
+    # as_rate() pairs with avg(): sum() would add up the per-second rate of every point in the window
+    return lambda kind, flt, spec: f"avg({_window(spec)}):{_term(kind, 'sum', series, flt + extra, by, '.as_rate()')}"
+
+
+def _mean(series: str, by: tuple[str, ...]) -> Recipe:
+    """A histogram's or summary's mean over the window: its .sum over its .count (counts pair with sum())."""
+    return lambda kind, flt, spec: (f"sum({_window(spec)}):{_term(kind, 'sum', series + '_sum', flt, by, '.as_count()')}"
+                                    f" / {_term(kind, 'sum', series + '_count', flt, by, '.as_count()')}")
+
+
+def _share(series: str, bad: str, by: tuple[str, ...], scope: str = "") -> Recipe:
+    """The share of a counter's count whose tags match ``bad`` (e.g. an error status)."""
+    return lambda kind, flt, spec: (f"sum({_window(spec)}):{_term(kind, 'sum', series, flt + scope + bad, by, '.as_count()')}"
+                                    f" / {_term(kind, 'sum', series, flt + scope, by, '.as_count()')}")
 
 
 LLM_BY = ("service", "model_name")
@@ -80,42 +95,44 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         f" / {_term(k, 'sum', 'nv_inference_request_success', f, ('service', 'model', 'version'), '.as_count()')} / 1000000"),
     ("TritonPendingRequestsGrowing", "triton"): lambda k, f, s: (
         f"change(avg({_window(s)}),{_window(s)}):{_term(k, 'sum', 'nv_inference_pending_request_count', f, ('service', 'model', 'version'))}"),
+    ("TritonPendingRequestsHigh", "triton"): _gauge("nv_inference_pending_request_count", ("service", "model", "version"), space="sum"),
+    ("TritonGPUUtilizationHigh", "triton"): _gauge("nv_gpu_utilization", ("service", "instance", "gpu_uuid")),
+    ("TritonCPUMemoryHigh", "triton"): lambda k, f, s: (
+        f"avg({_window(s)}):{_term(k, 'max', 'nv_cpu_memory_used_bytes', f, ('service', 'instance'))}"
+        f" / {_term(k, 'max', 'nv_cpu_memory_total_bytes', f, ('service', 'instance'))}"),
+    ("LLMHighErrorRatio", "vllm"): _share("vllm:request_success_total", ",finished_reason:error", ("service",)),
+    ("LLMHighErrorRatio", "sglang"): _share("sglang:http_responses_total", ",status_code:5*", ("service",), ",method:post"),
+    ("LLMHighInterTokenLatency", "vllm"): _pct("p95", "vllm:inter_token_latency_seconds_bucket", LLM_BY),
+    ("LLMHighInterTokenLatency", "sglang"): _pct("p95", "sglang:inter_token_latency_seconds_bucket", LLM_BY),
+    ("LLMHighInterTokenLatency", "arks-runtime"): _pct("p95", "inter_token_latency_seconds_bucket", LLM_BY),
     ("LLMHighTimeToFirstToken", "vllm"): _pct("p95", "vllm:time_to_first_token_seconds_bucket", LLM_BY),
     ("LLMHighTimeToFirstToken", "sglang"): _pct("p95", "sglang:time_to_first_token_seconds_bucket", LLM_BY),
     ("LLMHighE2ELatency", "vllm"): _pct("p95", "vllm:e2e_request_latency_seconds_bucket", LLM_BY),
     ("LLMHighE2ELatency", "sglang"): _pct("p95", "sglang:e2e_request_latency_seconds_bucket", LLM_BY),
     ("LLMRequestsWaiting", "vllm"): _gauge("vllm:num_requests_waiting", LLM_BY, space="sum"),
     ("LLMRequestsWaiting", "sglang"): _gauge("sglang:num_queue_reqs", LLM_BY, space="sum"),
-    ("LLMKVCacheNearFull", "vllm"): _gauge("vllm:gpu_cache_usage_perc", LLM_BY + ("instance",)),
+    ("LLMKVCacheNearFull", "vllm"): _gauge("vllm:kv_cache_usage_perc", LLM_BY + ("instance",)),
     ("LLMKVCacheNearFull", "sglang"): _gauge("sglang:token_usage", LLM_BY + ("instance",)),
     ("LLMPreemptions", "vllm"): _rate("vllm:num_preemptions_total", LLM_BY),
     ("LLMHighTimeToFirstToken", "arks-runtime"): _pct("p95", "time_to_first_token_seconds_bucket", LLM_BY),
     ("LLMHighE2ELatency", "arks-runtime"): _pct("p95", "e2e_request_latency_seconds_bucket", LLM_BY),
     ("LLMRequestsWaiting", "arks-runtime"): _gauge("num_requests_waiting", LLM_BY, space="sum"),
     ("LLMKVCacheNearFull", "arks-runtime"): _gauge("kv_cache_usage_perc", LLM_BY + ("instance",)),
-    ("LLMPreemptions", "arks-runtime"): _rate("num_preemptions_total", LLM_BY),
-    ("LLMGatewayHighErrorRatio", "arks-gateway"): lambda k, f, s: (
-        f"sum({_window(s)}):{_term(k, 'sum', 'gateway_requests_total', f + ',!status:2*', ('service',), '.as_count()')}"
-        f" / {_term(k, 'sum', 'gateway_requests_total', f, ('service',), '.as_count()')}"),
+    ("LLMGatewayHighErrorRatio", "arks-gateway"): _share("gateway_requests_total", ",!status:2*", ("service",)),
     ("LLMGatewayRateLimitSurge", "arks-gateway"): _rate("gateway_rate_limit_hits_total", ("service", "model", "rule_type")),
     ("LLMGatewayQuotaNearLimit", "arks-gateway"): lambda k, f, s: (
         f"avg({_window(s)}):{_term(k, 'max', 'gateway_quota_usage', f, ('service', 'model', 'quota_name', 'quota_type'))}"
         f" / {_term(k, 'max', 'gateway_quota_limit', f, ('service', 'model', 'quota_name', 'quota_type'))}"),
-    ("MLServerHighInferenceLatency", "mlserver"): lambda k, f, s: (
-        f"avg({_window(s)}):{_term(k, 'sum', 'model_infer_request_duration_sum', f, ('service', 'model'), '.as_count()')}"
-        f" / {_term(k, 'sum', 'model_infer_request_duration_count', f, ('service', 'model'), '.as_count()')}"),
+    ("MLServerHighInferenceLatency", "mlserver"): _mean("model_infer_request_duration", ("service", "model")),
     ("MLServerLowSuccessRatio", "mlserver"): lambda k, f, s: (
         f"sum({_window(s)}):{_term(k, 'sum', 'model_infer_request_success_total', f, ('service',), '.as_count()')}"
         f" / ({_term(k, 'sum', 'model_infer_request_success_total', f, ('service',), '.as_count()')}"
         f" + {_term(k, 'sum', 'model_infer_request_failure_total', f, ('service',), '.as_count()')})"),
-    ("MLServerQueueBacklog", "mlserver"): lambda k, f, s: (
-        f"avg({_window(s)}):{_term(k, 'sum', 'parallel_request_queue_sum', f, ('service',), '.as_count()')}"
-        f" / {_term(k, 'sum', 'parallel_request_queue_count', f, ('service',), '.as_count()')}"),
+    ("MLServerQueueBacklog", "mlserver"): _mean("parallel_request_queue", ("service",)),
     ("MLServerNotReady", "mlserver"): _rate("rest_server_requests_total", ("service",), ",path:*ready,!status_code:200"),
     ("DatabricksHighErrorRatio", "databricks"): lambda k, f, s: (
         f"avg({_window(s)}):{_term(k, 'sum', 'request_5xx_count_total', f, ('service', 'endpoint'))}"
         f" / {_term(k, 'sum', 'request_count_total', f, ('service', 'endpoint'))}"),
-    ("DatabricksHighP99Latency", "databricks"): _pct("p99", "request_latency_ms_bucket", ("service", "endpoint")),
     # a new XID of either class (monitor queries cannot filter by value): the last XID changed
     ("GPUXidError", "dcgm"): lambda k, f, s: f"change(max(last_15m),last_15m):{_term(k, 'max', 'DCGM_FI_DEV_XID_ERRORS', f, GPU_BY)}",
     ("GPUTemperatureHigh", "dcgm"): _gauge("DCGM_FI_DEV_GPU_TEMP", GPU_BY),
@@ -123,10 +140,23 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         f"avg({_window(s)}):{_term(k, 'sum', 'DCGM_FI_DEV_FB_USED', f, GPU_BY)}"
         f" / ({_term(k, 'sum', 'DCGM_FI_DEV_FB_USED', f, GPU_BY)} + {_term(k, 'sum', 'DCGM_FI_DEV_FB_FREE', f, GPU_BY)})"),
     ("GPUUncorrectableRowRemap", "dcgm"): lambda k, f, s: f"sum(last_1h):{_term(k, 'sum', 'DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS', f, GPU_BY, '.as_count()')}",
-    ("TritonPendingRequestsHigh", "triton"): _gauge("nv_inference_pending_request_count", ("service", "model", "version"), space="sum"),
     ("GPURowRemapFailure", "dcgm"): _gauge("DCGM_FI_DEV_ROW_REMAP_FAILURE", GPU_BY, time="max"),
+    ("GPUPCIeReplays", "dcgm"): _rate("DCGM_FI_DEV_PCIE_REPLAY_COUNTER", GPU_BY),
     ("GPUAllocatedButIdle", "dcgm"): _gauge("DCGM_FI_DEV_GPU_UTIL", GPU_BY + ("namespace", "pod"), space="avg", extra=",pod_name:*"),
 }
+
+UNMIRRORED: dict[tuple[str, str], str] = {
+    ("DatabricksHighP99Latency", "databricks"): "the export API serves each minute's buckets as gauges; the Agent submits histogram "
+    "buckets as counters it differences, so a percentile of them means nothing",
+    ("LLMHighErrorRatio", "arks-runtime"): "an Arks service's vLLM and SGLang pods count errors in different series (finished_reason, "
+    "HTTP status), and one monitor query cannot add a series that is absent",
+    ("LLMPreemptions", "arks-runtime"): "SGLang counts no preemptions: on an Arks service backed by SGLang the monitor would never "
+    "have data (the Prometheus alert simply stays quiet there)",
+    ("GPUXidApplicationError", "dcgm"): "a monitor cannot select by value: GPUXidError's monitor fires on any new XID",
+    **{(a, "dcgm"): "the dcgm integration's metric map does not collect the counters it reads" for a in (
+        "GPUThermalThrottling", "GPUPowerThrottling", "GPUDoubleBitECCErrors", "GPUNVLinkErrors")},
+}
+"""Alerts on a collected kind without a monitor, and why (README, Datadog section)."""
 
 
 def _message(loaded: LoadedConfig, spec: AlertSpec, team: str, service: Optional[str]) -> str:
@@ -156,6 +186,33 @@ def _spec(loaded: LoadedConfig, spec: AlertSpec, kind: str, target: Optional[Tar
                        _message(loaded, spec, team, service), tags, notify_no_data=spec.severity == "critical")
 
 
+HEALTH_FAILURES = 2
+"""Consecutive failed runs of a check (its ``<namespace>.openmetrics.health`` service check) before
+the target-down monitor fires; with a 15 s collection interval about as quick as Prometheus' 5 minutes."""
+
+
+def _target_down(loaded: LoadedConfig, kind: str, target: Optional[Target]) -> MonitorSpec:
+    """InfermonTargetDown on the Datadog side: the Agent cannot scrape the server."""
+    env = loaded.environment
+    over = [f"env:{env}"] + ([f"service:{target.name}"] if target else [])
+    by = ["endpoint"] if target else ["gpu_pool", "host"]
+    name = f"{INTEGRATIONS[kind].namespace}.openmetrics.health"
+    query = (f'"{name}".over({",".join(chr(34) + o + chr(34) for o in over)}).by({",".join(chr(34) + b + chr(34) for b in by)})'
+             f".last({HEALTH_FAILURES + 1}).count_by_status()")
+    service = target.name if target else None
+    team = target.team if target else loaded.config.alerts.team
+    tags = [f"env:{env}", f"team:{team}", "managed-by:infermon", "severity:critical", "alert:InfermonTargetDown"]
+    if service:
+        tags.insert(1, f"service:{service}")
+    title = f"[{env}] InfermonTargetDown" + (f" {service}" if service else " dcgm")
+    from ..alerts.specs import AlertSpec as _Spec
+
+    spec = _Spec("InfermonTargetDown", (kind,), "", "==", 0, "5m", "critical", "", "",
+                 "infermon-gpu-fleet" if kind == "dcgm" else "infermon-fleet-overview")
+    return MonitorSpec("InfermonTargetDown", title, query, HEALTH_FAILURES, ">=", "critical", PRIORITY["critical"],
+                       _message(loaded, spec, team, service), tags, notify_no_data=True, type="service check")
+
+
 def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))
 
@@ -173,8 +230,21 @@ def monitor_specs(loaded: LoadedConfig) -> list[MonitorSpec]:
         for spec in ALERTS:
             if spec.scope == "service" and t.kind in spec.kinds and spec.name not in disabled and (spec.name, t.kind) in RECIPES:
                 out.append(_spec(loaded, spec, t.kind, t))
+    if "InfermonTargetDown" not in disabled:
+        out += [_target_down(loaded, t.kind, t) for t in targets(loaded) if t.kind in INTEGRATIONS]
+        if loaded.config.gpu_pools:
+            out.append(_target_down(loaded, "dcgm", None))
     if loaded.config.gpu_pools:
         for spec in ALERTS:
             if spec.scope == "fleet" and spec.name not in disabled and (spec.name, "dcgm") in RECIPES and collects(loaded, spec):
                 out.append(_spec(loaded, spec, "dcgm", None))
     return out
+
+
+PERCENTILE_TERM = re.compile(r"\bp(?:50|75|90|95|99|99\.9):([A-Za-z0-9_.:]+)\{")
+
+
+def percentile_metrics(specs: list[MonitorSpec]) -> list[str]:
+    """Distributions the monitors read percentiles of: Datadog computes percentiles of a
+    distribution only once its tag configuration includes them."""
+    return sorted({m for s in specs for m in PERCENTILE_TERM.findall(s.query)})

@@ -187,9 +187,11 @@ def datadog_files(entries: list[dict[str, Any]]) -> dict[str, str]:
                 for file, text in sorted(confs.items()):
                     files[f"datadog/checks/{directory}/{file}"] = text
         elif e["type"] == "kubernetes:core/v1:ConfigMap" and inputs.get("metadata", {}).get("name") == "infermon-datadog-checks":
-            for key, text in sorted(inputs.get("data", {}).items()):
-                directory, _, file = key.partition(".d_")
-                files[f"datadog/checks/{directory}.d/{file}"] = text
+            text = inputs["data"]["values.yaml"]
+            files["datadog/agent-values.yaml"] = text
+            for directory, confs in sorted(yaml.safe_load(text)["clusterAgent"]["advancedConfd"].items()):
+                for file, conf in sorted(confs.items()):
+                    files[f"datadog/checks/{directory}/{file}"] = conf
     return files
 
 

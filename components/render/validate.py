@@ -403,7 +403,7 @@ def check_datadog(files: dict[str, str]) -> CheckResult:
     import json
 
     from ..catalog import KINDS
-    from ..datadog import grammar
+    from ..datadog import forms, grammar
     from ..datadog.names import INTEGRATIONS, dd_metric
 
     if "datadog/monitors.json" not in files:
@@ -413,9 +413,14 @@ def check_datadog(files: dict[str, str]) -> CheckResult:
     errors: list[str] = []
     monitors = json.loads(files["datadog/monitors.json"])
     for mon in monitors:
+        if mon.get("type") == "service check":
+            errors += [f"{mon['name']}: {p}" for p in grammar.check_service_check(mon["query"])]
+            continue
         errors += [f"{mon['name']}: {p}" for p in grammar.check(mon["query"])]
         unknown = [n for n in grammar.metrics(mon["query"]) if n not in known]
         if unknown:
             errors.append(f"{mon['name']}: metrics no check collects: {', '.join(unknown)}")
+    errors += forms.form_problems(files)
     checks = [k for k in files if k.startswith("datadog/checks/")]
-    return CheckResult("datadog", not errors, f"{len(monitors)} monitors (query grammar, collected metrics), {len(checks)} check files", errors)
+    return CheckResult("datadog", not errors, f"{len(monitors)} monitors (query grammar, Agent names), {len(checks)} check files in forms the "
+                       "Agent schedules; `infermon verify` feeds them through the Agent's check engine", errors)

@@ -374,6 +374,19 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
+        if any(rel.startswith("datadog/") for rel in rendered.files):
+            from . import datadog as dd
+
+            forms = dd.form_problems(rendered.files)
+            report.checks.append(Check("Datadog check forms", not forms, "every check has a form the Agent schedules" if not forms
+                                       else f"{len(forms)} checks the Agent never schedules", forms))
+            fed = dd.check_monitors(rendered)
+            runs = sorted({f"{r.service or 'dcgm'} ({r.label})" for r in fed.runs if r.submitted.error})
+            report.checks.append(Check("Datadog monitors fed", not fed.unfed and not runs,
+                                       f"{len(fed.fed)}/{fed.total} Datadog monitors fed, by the Agent's check engine on "
+                                       f"{len(fed.runs)} check runs", [f"{n}: {'; '.join(w)}" for n, w in sorted(fed.unfed.items())]
+                                       + [f"check run failed: {r}" for r in runs]))
+            progress(f"verify {stack}: {report.checks[-1].detail}")
         token = "sim-" + tmp.name[-8:]
         port = free_port()
         plan = build_plan(rendered, tmp, token, port)

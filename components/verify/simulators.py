@@ -391,8 +391,10 @@ def collect(target: Target) -> tuple[str, list[MetricFamily]]:
                 continue
             family = m.name[:-6] if m.type == "counter" and m.name.endswith("_total") else m.name
             name = target.prefix + family
-            lines.append(f"# HELP {name} {m.help}")
-            lines.append(f"# TYPE {name} {m.type}")
+            # the text format (0.0.4) names a counter's HELP/TYPE lines as its samples, _total included
+            # (prometheus_client's generate_latest, Go's expfmt); only OpenMetrics strips it
+            lines.append(f"# HELP {target.prefix}{m.name} {m.help}")
+            lines.append(f"# TYPE {target.prefix}{m.name} {m.type}")
             fam = MetricFamily(name, m.help, m.type)
             out.append(fam)
             for labels in _label_sets(m, target):
