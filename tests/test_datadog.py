@@ -215,3 +215,52 @@ def test_no_monitors_without_datadog(tmp_path):
     r = render_config(tmp_path, MINIMAL)
     assert "datadog/monitors.json" not in r.files
     assert helm_values(r)  # the rest renders as before
+
+
+def test_datadog_resources_register_exactly_as_the_sdk_registers_them(monkeypatch):
+    """infermon registers its Datadog resources by type token (the SDK's import costs seconds per
+    render): the same stack rendered through pulumi-datadog's own classes registers the same
+    resources, inputs, secret outputs and provider plugin version."""
+    import pulumi_datadog as sdk
+
+    from components.datadog import component, resources
+    from components.render import engine, render
+
+    def snake(name: str) -> str:
+        return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+    class SdkMonitor:
+        def __init__(self, name, inputs, opts=None):
+            kw = {snake(k): v for k, v in inputs.items()}
+            kw["monitor_thresholds"] = sdk.MonitorMonitorThresholdsArgs(**kw["monitor_thresholds"])
+            sdk.Monitor(name, **kw, opts=opts)
+
+    class SdkTagConfiguration:
+        def __init__(self, name, inputs, opts=None):
+            sdk.MetricTagConfiguration(name, **{snake(k): v for k, v in inputs.items()}, opts=opts)
+
+    def registrations(use_sdk: bool):
+        seen = []
+        original = engine._Monitor.RegisterResource
+
+        def spy(self, request):
+            if "datadog" in request.type and request.custom:
+                seen.append((request.type, request.name, request.version, sorted(request.additionalSecretOutputs), bool(request.provider)))
+            return original(self, request)
+
+        with monkeypatch.context() as m:
+            m.setattr(engine._Monitor, "RegisterResource", spy)
+            if use_sdk:
+                m.setattr(component.resources, "Provider", sdk.Provider)
+                m.setattr(component.resources, "Monitor", SdkMonitor)
+                m.setattr(component.resources, "MetricTagConfiguration", SdkTagConfiguration)
+            r = render.build("prod")  # not the cached render: each side registers afresh
+        inputs = [(g.type, g.name, g.inputs) for g in r.run.registrations if "datadog" in g.type and g.custom]
+        return sorted(seen), sorted(inputs, key=lambda x: (x[0], x[1]))
+
+    ours, sdks = registrations(False), registrations(True)
+    assert ours == sdks
+    kinds = {t for t, *_ in ours[0]}
+    assert kinds == {"pulumi:providers:datadog", "datadog:index/monitor:Monitor", "datadog:index/metricTagConfiguration:MetricTagConfiguration"}
+    assert all(v == sdk._utilities.get_version() for _, _, v, _, _ in ours[0])
+    assert resources.PACKAGE == sdk.__name__

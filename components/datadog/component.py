@@ -14,7 +14,8 @@ import yaml
 from .. import naming
 from ..config import LoadedConfig, secret_output
 from .checks import CREDENTIALS_SECRET, SECRET_DIR, check_files, credential_keys
-from .monitors import monitor_specs, percentile_metrics
+from . import resources
+from .monitors import MonitorSpec, monitor_specs, percentile_metrics
 
 CHART = "datadog"
 CHART_VERSION = "3.240.0"
@@ -147,46 +148,41 @@ class DatadogIntegration(pulumi.ComponentResource):
 
         specs = monitor_specs(loaded)
         if specs:
-            import pulumi_datadog as datadog  # a large SDK: imported only for stacks with monitors
-
-            provider = datadog.Provider(
-                f"{name}-provider",
-                api_key=secret_output(dd.api_key_secret),
-                app_key=secret_output(dd.app_key_secret),
-                api_url=f"https://api.{dd.site}/",
-                opts=child,
-            )
+            provider = resources.Provider(f"{name}-provider", api_key=secret_output(dd.api_key_secret),
+                                          app_key=secret_output(dd.app_key_secret), api_url=f"https://api.{dd.site}/", opts=child)
             on_dd = pulumi.ResourceOptions(parent=self, provider=provider)
             for s in specs:
                 slug = s.name.split("] ", 1)[1].replace(" ", "-").lower()
-                datadog.Monitor(
-                    f"{name}-{slug}",
-                    name=s.name,
-                    type=s.type,
-                    query=s.query,
-                    message=s.message,
-                    monitor_thresholds=datadog.MonitorMonitorThresholdsArgs(critical=_num(s.threshold), ok="1" if s.type == "service check" else None),
-                    priority=s.priority,
-                    tags=s.tags,
-                    notify_no_data=s.notify_no_data,
-                    no_data_timeframe=30 if s.notify_no_data else None,
-                    renotify_interval=dd.renotify_minutes or None,
-                    include_tags=True,
-                    require_full_window=False,
-                    opts=on_dd,
-                )
+                resources.Monitor(f"{name}-{slug}", monitor_inputs(s, dd.renotify_minutes), opts=on_dd)
             for metric in percentile_metrics(specs):
-                datadog.MetricTagConfiguration(
-                    f"{name}-percentiles-{metric.replace('.', '-').replace('_', '-')}",
-                    metric_name=metric,
-                    metric_type="distribution",
-                    include_percentiles=True,
-                    # exclude mode keeps every tag queryable; the bucket bounds are of no use on a distribution
-                    exclude_tags_mode=True,
-                    tags=["lower_bound", "upper_bound"],
-                    opts=on_dd,
-                )
+                resources.MetricTagConfiguration(f"{name}-percentiles-{metric.replace('.', '-').replace('_', '-')}",
+                                                 percentile_inputs(metric), opts=on_dd)
         self.register_outputs({"monitors": len(specs)})
+
+
+def monitor_inputs(s: MonitorSpec, renotify_minutes: Optional[int]) -> dict:
+    """The inputs of one ``datadog.Monitor``, by the provider's names."""
+    return {
+        "name": s.name,
+        "type": s.type,
+        "query": s.query,
+        "message": s.message,
+        "monitorThresholds": {"critical": _num(s.threshold), **({"ok": "1"} if s.type == "service check" else {})},
+        "priority": s.priority,
+        "tags": s.tags,
+        "notifyNoData": s.notify_no_data,
+        "noDataTimeframe": 30 if s.notify_no_data else None,
+        "renotifyInterval": renotify_minutes or None,
+        "includeTags": True,
+        "requireFullWindow": False,
+    }
+
+
+def percentile_inputs(metric: str) -> dict:
+    """Percentiles on a distribution a monitor reads; exclude mode keeps every tag queryable (the
+    bucket bounds are of no use on a distribution)."""
+    return {"metricName": metric, "metricType": "distribution", "includePercentiles": True, "excludeTagsMode": True,
+            "tags": ["lower_bound", "upper_bound"]}
 
 
 def _num(v: float) -> str:
