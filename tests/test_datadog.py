@@ -95,7 +95,10 @@ def test_monitor_tags_message_and_settings(prod):
     assert "@pagerduty-inference-prod" in m["message"] and "@slack-llm-alerts" in m["message"]
     assert m["priority"] == "3" and m["renotifyInterval"] == 60 and m["type"] == "query alert"
     crit = next(m for m in monitors(prod) if m["name"].startswith("[prod] TritonHighFailureRatio"))
-    assert crit["priority"] == "1" and crit["notifyNoData"] is True
+    assert crit["priority"] == "1" and crit["notifyNoData"] is False
+    # no data on a metric monitor is a healthy service that has not failed yet; absence is the
+    # target-down service check's to page on
+    assert {m["type"] for m in monitors(prod) if m["notifyNoData"]} == {"service check"}
 
 
 def test_datadog_metric_names_follow_the_agent():

@@ -183,7 +183,10 @@ def _spec(loaded: LoadedConfig, spec: AlertSpec, kind: str, target: Optional[Tar
         tags.insert(1, f"service:{service}")
     title = f"[{env}] {spec.name}" + (f" {service}" if service else "")
     return MonitorSpec(spec.name, title, query, thr, spec.op, spec.severity, PRIORITY[spec.severity],
-                       _message(loaded, spec, team, service), tags, notify_no_data=spec.severity == "critical")
+                       # no-data pages only on the health service check (target down), sent on every run: an
+                       # error series appears at the first error (client libraries create labelled children
+                       # lazily), so an error-ratio monitor has no data on a healthy service
+                       _message(loaded, spec, team, service), tags, notify_no_data=False)
 
 
 HEALTH_FAILURES = 2
