@@ -85,22 +85,38 @@ def unwritable(path: Path) -> Optional[str]:
     return None
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    """Render offline and run the policy pack's rules; non-zero on a mandatory violation."""
+def _check_one(stack: str, root: Optional[Path]) -> tuple[str, bool, Optional[str]]:
+    """(policy report, mandatory violation, configuration error) of one stack."""
     from .render import render, stackfile
     from .render.policy import format_results
 
+    try:
+        r = render.build(stack, root)
+    except (ConfigError, stackfile.StackFileError) as exc:
+        return "", False, str(exc)
+    return format_results(r.policies, stack), any(p.enforcement == "mandatory" for p in r.policies), None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Render offline and run the policy pack's rules; non-zero on a mandatory violation."""
     root = Path(args.project_dir) if args.project_dir else None
+    stacks = _stacks(args.stack, root)
+    if len(stacks) > 1:  # one process per stack, on every core (the Pulumi runtime is per process)
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(len(stacks), os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(_check_one, stacks, [root] * len(stacks)))
+    else:
+        results = [_check_one(stacks[0], root)]
     status = EXIT_OK
-    for stack in _stacks(args.stack, root):
-        try:
-            r = render.build(stack, root)
-        except (ConfigError, stackfile.StackFileError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+    for stack, (report, mandatory, error) in zip(stacks, results):
+        if error:
+            print(f"error: {error}", file=sys.stderr)
             return EXIT_INVALID
         print(f"Stack {stack}")
-        print(format_results(r.policies, stack))
-        if any(p.enforcement == "mandatory" for p in r.policies):
+        print(report)
+        if mandatory:
             status = EXIT_FAILED
     if status != EXIT_OK:
         print("error: mandatory policy violations (see ✗ above)", file=sys.stderr)

@@ -76,6 +76,18 @@ def test_a_failing_stack_in_all_writes_no_stack(tmp_path):
     assert not out.exists()
 
 
+def test_check_all_reports_every_stack_in_order_and_a_bad_one_exits_2(tmp_path):
+    """Stacks are checked in parallel processes; the report keeps the stacks' order."""
+    for name in ("c-one", "a-two", "b-three"):
+        write_stack(tmp_path, name, MINIMAL)
+    proc = run_cli("check", "--stack", "all", "--project-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("Stack ")] == ["a-two", "b-three", "c-one"]
+    write_stack(tmp_path, "b-three", {**MINIMAL, "prometeus": {}})
+    proc = run_cli("check", "--stack", "all", "--project-dir", str(tmp_path))
+    assert proc.returncode == 2 and "did you mean 'prometheus'" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_unknown_stack_exits_2(tmp_path):
     proc = run_cli("render", "--stack", "nope", "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "stacks available: dev" in proc.stderr

@@ -10,11 +10,13 @@ change; secret values never appear (the manifest holds ``[secret]``).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Optional
 
@@ -429,14 +431,20 @@ def diff(base_ref: str, stack_arg: str, root: Optional[Path] = None) -> str:
         base_stacks = stackfile.available_stacks(worktree)
         stacks = sorted(set(head_stacks) | set(base_stacks)) if stack_arg == "all" else [stack_arg]
         parts = [MARKER, f"## infermon preview (offline) — base `{base_ref}` ({sha})", ""]
+        # every side of every stack is its own render process: run them on all the machine's cores
+        sides = {(stack, side): (tree, tmp / ("head" if side == "head" else "base-out") / stack)
+                 for stack in stacks if stack in head_stacks for side, tree in (("head", top), ("base", worktree))}
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            futures = {key: pool.submit(render_in, tree, key[0], out) for key, (tree, out) in sides.items()}
+            results = {key: f.result() for key, f in futures.items()}
         for stack in stacks:
             if stack not in head_stacks:
                 parts.append(f"### Stack `{stack}`\n\n_The stack is deleted by this change._\n")
                 continue
-            head, why_head = render_in(top, stack, tmp / "head" / stack)
+            head, why_head = results[(stack, "head")]
             if head is None:
                 raise DiffError(f"stack {stack} in the working tree: {why_head}")
-            base, why = render_in(worktree, stack, tmp / "base-out" / stack)
+            base, why = results[(stack, "base")]
             secrets = secret_changes_between(worktree / "stacks" / f"Pulumi.{stack}.yaml", top / "stacks" / f"Pulumi.{stack}.yaml")
             parts.append(stack_markdown(stack, base, head, why, top, secrets))
         parts.append("<sub>Rendered offline under the Pulumi mock engine; secrets are never shown. "
