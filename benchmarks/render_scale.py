@@ -22,50 +22,58 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-SIZES = [(10, 1), (100, 10), (1000, 50)]
+SIZES = [(10, 1, False), (100, 10, False), (400, 24, True), (1000, 50, False)]
+"""(services, GPU pools, Datadog deployed with monitors and metrics.keep: used)."""
 KINDS = ["triton", "vllm", "sglang", "mlserver"]
 
 
-def fleet(services: int, pools: int) -> dict:
+def fleet(services: int, pools: int, datadog: bool = False) -> dict:
     inference = []
     for i in range(services):
         kind = KINDS[i % len(KINDS)]
         if i % 5 == 0:
             inference.append({"name": f"svc-{i}", "kind": kind, "staticTargets": [f"svc-{i}.serving.svc.cluster.local:8002"]})
         else:
-            inference.append({"name": f"svc-{i}", "kind": kind, "namespace": "serving", "selector": {"app": f"svc-{i}"}})
+            inference.append({"name": f"svc-{i}", "kind": kind, "namespace": f"serving-{i % 20}" if datadog else "serving",
+                              "selector": {"app": f"svc-{i}"}})
     gpu_pools = [{"name": f"pool-{p}", "nodeSelector": {"pool": f"pool-{p}"}, "profiling": p % 3 == 0,
                   "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]} for p in range(pools)]
     groups = max(1, services // 50)
     endpoints = [{"name": f"dbx-{g}", "kind": "databricks", "host": "adb-1.2.azuredatabricks.net",
                   "endpoints": [f"ep-{g}-a", f"ep-{g}-b"], "tokenSecret": f"dbxToken{g}"} for g in range(groups)]
     secrets = {f"dbxToken{g}": "bench-token" for g in range(groups)}
-    return {"cluster": {"name": "bench"}, "inference": inference, "gpuPools": gpu_pools, "endpoints": endpoints}, secrets
+    config = {"cluster": {"name": "bench"}, "inference": inference, "gpuPools": gpu_pools, "endpoints": endpoints}
+    if datadog:
+        config["datadog"] = {"enabled": True, "agent": "deploy", "apiKeySecret": "ddApi", "appKeySecret": "ddApp"}
+        config["metrics"] = {"keep": "used"}
+        secrets.update({"ddApi": "bench-api-key", "ddApp": "bench-app-key"})
+    return config, secrets
 
 
-def one(services: int, pools: int) -> dict:
+def one(services: int, pools: int, datadog: bool = False) -> dict:
     from conftest import render_config
 
-    config, secrets = fleet(services, pools)
+    config, secrets = fleet(services, pools, datadog)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         r = render_config(Path(tmp), config, secrets=secrets, stack="bench")
         wall = time.perf_counter() - start
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"services": services, "pools": pools, "endpoints": len(config["endpoints"]),
+    return {"services": services, "pools": pools, "datadog": datadog, "endpoints": len(config["endpoints"]),
             "resources": len(r.run.registrations) + 1, "files": len(r.files), "wall_s": round(wall, 2),
             "peak_rss_mib": round(peak_mib, 1), "valid": r.ok}
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--one":
-        print(json.dumps(one(int(sys.argv[2]), int(sys.argv[3]))))
+    if len(sys.argv) == 5 and sys.argv[1] == "--one":
+        print(json.dumps(one(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "datadog")))
         return
-    print(f"{'services':>8} {'pools':>5} {'endpoints':>9} {'resources':>9} {'files':>6} {'wall s':>7} {'peak RSS MiB':>12} valid")
-    for services, pools in SIZES:
-        proc = subprocess.run([sys.executable, __file__, "--one", str(services), str(pools)], capture_output=True, text=True, check=True)
+    print(f"{'services':>8} {'pools':>5} {'datadog':>7} {'endpoints':>9} {'resources':>9} {'files':>6} {'wall s':>7} {'peak RSS MiB':>12} valid")
+    for services, pools, datadog in SIZES:
+        proc = subprocess.run([sys.executable, __file__, "--one", str(services), str(pools), "datadog" if datadog else "-"],
+                              capture_output=True, text=True, check=True)
         row = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"{row['services']:>8} {row['pools']:>5} {row['endpoints']:>9} {row['resources']:>9} {row['files']:>6} "
+        print(f"{row['services']:>8} {row['pools']:>5} {str(row['datadog']):>7} {row['endpoints']:>9} {row['resources']:>9} {row['files']:>6} "
               f"{row['wall_s']:>7} {row['peak_rss_mib']:>12} {row['valid']}")
 
 
