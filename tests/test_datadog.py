@@ -194,7 +194,9 @@ def test_node_agent_tolerates_every_gpu_pool_and_keeps_a_stable_token(prod, tmp_
     assert values["datadog"]["operator"]["enabled"] is False
     assert rendered_stack("prod").files["helm/datadog.values.yaml"] == prod.files["helm/datadog.values.yaml"]
     token = [o for o in objects(prod, "Secret") if o["metadata"]["name"] == "infermon-datadog-cluster-agent-token"]
-    assert token and "token" not in json.dumps(token[0].get("data", {}))  # generated, kept in state as a secret
+    assert token and token[0]["stringData"] == {"token": "[secret]"}  # generated once, a secret in the stack's state
+    generated = [e for e in json.loads(prod.files["manifest.json"]) if e["type"] == "random:index/randomPassword:RandomPassword"]
+    assert [e["name"] for e in generated] == ["prod-datadog-cluster-agent-token"]
 
 
 def test_percentile_monitors_get_percentiles_enabled_on_their_distribution(prod):

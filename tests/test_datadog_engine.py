@@ -53,18 +53,24 @@ def _edit_monitor(rendered, name: str, edit):
     return _with(rendered, {"datadog/monitors.json": json.dumps(mons)})
 
 
-def test_a_wrong_metric_name_is_not_fed():
-    prod = rendered_stack("prod")
-    name = "[prod] LLMRequestsWaiting chat-vllm"
-    r = check_monitors(_edit_monitor(prod, name, lambda q: q.replace("vllm.num_requests.waiting", "vllm.num_requests_waiting")))
-    assert any("vllm.num_requests_waiting is never submitted" in w for w in r.unfed[name])
+BROKEN = [
+    # (monitor, how the query is broken, what the judge must say)
+    ("[prod] LLMRequestsWaiting chat-vllm", ("vllm.num_requests.waiting", "vllm.num_requests_waiting"),
+     "vllm.num_requests_waiting is never submitted"),
+    ("[prod] LLMRequestsWaiting chat-vllm", ("sum:vllm.num_requests.waiting", "p95:vllm.num_requests.waiting"), "not a distribution"),
+    ("[prod] LLMPreemptions chat-vllm", ("avg(last_10m)", "sum(last_10m)"), "as_rate() adds per-second rates"),
+    ("[prod] LLMKVCacheNearFull chat-vllm", (",endpoint}", ",pod_name}"), "no pod_name tag to group by"),
+    ("[prod] InfermonTargetDown chat-vllm", ('"vllm.openmetrics.health"', '"vllm.can_connect"'), "service check vllm.can_connect is never sent"),
+]
 
 
-def test_a_percentile_on_a_non_distribution_is_not_fed():
+@pytest.mark.parametrize("name,edit,says", BROKEN, ids=["wrong-name", "percentile-on-gauge", "sum-over-as_rate", "missing-tag", "service-check"])
+def test_a_broken_monitor_is_not_fed(name, edit, says):
     prod = rendered_stack("prod")
-    name = "[prod] LLMRequestsWaiting chat-vllm"
-    r = check_monitors(_edit_monitor(prod, name, lambda q: q.replace("sum:vllm.num_requests.waiting", "p95:vllm.num_requests.waiting")))
-    assert any("not a distribution" in w for w in r.unfed[name])
+    old, new = edit
+    assert old in next(m["query"] for m in json.loads(prod.files["datadog/monitors.json"]) if m["name"] == name)
+    r = check_monitors(_edit_monitor(prod, name, lambda q: q.replace(old, new)))
+    assert any(says in w for w in r.unfed[name]), r.unfed.get(name)
 
 
 def test_histograms_without_distributions_starve_percentile_monitors():
@@ -75,20 +81,6 @@ def test_histograms_without_distributions_starve_percentile_monitors():
         conf["instances"][0][key] = False
     r = check_monitors(_with(prod, {path: yaml.safe_dump(conf)}))
     assert "[prod] LLMHighE2ELatency chat-vllm" in r.unfed
-
-
-def test_sum_over_as_rate_is_not_fed():
-    prod = rendered_stack("prod")
-    name = "[prod] LLMPreemptions chat-vllm"
-    r = check_monitors(_edit_monitor(prod, name, lambda q: "sum(" + q.split("(", 1)[1]))
-    assert any("as_rate() adds per-second rates" in w for w in r.unfed[name])
-
-
-def test_a_tag_the_check_never_attaches_is_not_fed():
-    prod = rendered_stack("prod")
-    name = "[prod] LLMKVCacheNearFull chat-vllm"
-    r = check_monitors(_edit_monitor(prod, name, lambda q: q.replace(",endpoint}", ",pod_name}")))
-    assert any("no pod_name tag to group by" in w for w in r.unfed[name])
 
 
 def test_a_plain_endpoints_identifier_is_never_scheduled():
@@ -125,10 +117,3 @@ def test_problems_reads_time_aggregation_and_tags():
     assert problems("avg(last_5m):sum:x.a.count{env:prod} by {service}.as_rate() > 1", sub, "static") == []
     assert problems("sum(last_5m):sum:x.a.count{env:prod} by {host}.as_count() > 1", sub, "static") == ["x.a.count has no host tag to group by"]
     assert problems("sum(last_5m):sum:x.a.count{env:prod} by {host}.as_count() > 1", sub, "pod") == []  # the node Agent adds host
-
-
-def test_a_service_check_the_engine_never_sends_is_not_fed():
-    prod = rendered_stack("prod")
-    name = "[prod] InfermonTargetDown chat-vllm"
-    r = check_monitors(_edit_monitor(prod, name, lambda q: q.replace('"vllm.openmetrics.health"', '"vllm.can_connect"')))
-    assert any("service check vllm.can_connect is never sent" in w for w in r.unfed[name])

@@ -147,29 +147,37 @@ def _service_rules(loaded: LoadedConfig, t: Target, disabled: set[str]) -> tuple
     return records, alerts
 
 
+KIND_DASHBOARD = {"mlserver": "infermon-mlserver", "triton": "infermon-triton", "databricks": "infermon-managed-endpoints",
+                  "arks-gateway": "infermon-llm-gateway", "dcgm": "infermon-gpu-fleet"}
+"""uid of the dashboard an alert on a kind's targets links to (LLM runtimes: the runtime dashboard)."""
+
+
+def target_down_spec(kind: str) -> AlertSpec:
+    """InfermonTargetDown for the targets of ``kind`` (DCGM exporters fleet-wide, services one by one);
+    the Datadog monitor mirroring it shares its name, severity and dashboard."""
+    if kind == "dcgm":
+        return AlertSpec("InfermonTargetDown", ("dcgm",), "", "==", 0, "5m", "critical",
+                         "DCGM exporter on {{ $labels.node }} is down",
+                         "Prometheus cannot scrape the DCGM exporter {{ $labels.instance }} of pool {{ $labels.gpu_pool }}: GPU alerts are blind.",
+                         KIND_DASHBOARD["dcgm"], scope="fleet")
+    return AlertSpec("InfermonTargetDown", (kind,), "", "==", 0, "5m", "critical",
+                     "{{ $labels.service }}: scrape target {{ $labels.instance }} is down",
+                     "Prometheus cannot scrape {{ $labels.instance }} (job {{ $labels.job }}).", KIND_DASHBOARD.get(kind, "infermon-llm-runtime"))
+
+
 def _target_rules(loaded: LoadedConfig, ts: list[Target], disabled: set[str]) -> list[dict]:
     rules = []
-    uid = {"mlserver": "infermon-mlserver", "triton": "infermon-triton", "databricks": "infermon-managed-endpoints",
-           "arks-gateway": "infermon-llm-gateway"}
     for t in ts:
-        dash = uid.get(t.kind, "infermon-llm-runtime")
         if "InfermonTargetDown" not in disabled:
-            spec = AlertSpec("InfermonTargetDown", (t.kind,), "", "==", 0, "5m", "critical",
-                             "{{ $labels.service }}: scrape target {{ $labels.instance }} is down",
-                             "Prometheus cannot scrape {{ $labels.instance }} (job {{ $labels.job }}).", dash)
-            rules.append(_alert(loaded, spec, f'up{{service="{t.name}"}} == 0', t.team, t.name))
+            rules.append(_alert(loaded, target_down_spec(t.kind), f'up{{service="{t.name}"}} == 0', t.team, t.name))
         if "InfermonScrapesFailing" not in disabled:
             spec = AlertSpec("InfermonScrapesFailing", (t.kind,), "", "<", 0.9, "15m", "warning",
                              "{{ $labels.service }}: scrapes of {{ $labels.instance }} keep failing",
-                             "Only {{ $value | humanizePercentage }} of scrapes succeeded over 15 minutes.", dash)
+                             "Only {{ $value | humanizePercentage }} of scrapes succeeded over 15 minutes.", KIND_DASHBOARD.get(t.kind, "infermon-llm-runtime"))
             rules.append(_alert(loaded, spec, f'avg_over_time(up{{service="{t.name}"}}[15m]) < 0.9 and avg_over_time(up{{service="{t.name}"}}[15m]) > 0',
                                 t.team, t.name))
     if loaded.config.gpu_pools and "InfermonTargetDown" not in disabled:
-        spec = AlertSpec("InfermonTargetDown", ("dcgm",), "", "==", 0, "5m", "critical",
-                         "DCGM exporter on {{ $labels.node }} is down",
-                         "Prometheus cannot scrape the DCGM exporter {{ $labels.instance }} of pool {{ $labels.gpu_pool }}: GPU alerts are blind.",
-                         "infermon-gpu-fleet")
-        rules.append(_alert(loaded, spec, 'up{gpu_pool!=""} == 0', loaded.config.alerts.team, None))
+        rules.append(_alert(loaded, target_down_spec("dcgm"), 'up{gpu_pool!=""} == 0', loaded.config.alerts.team, None))
     return rules
 
 

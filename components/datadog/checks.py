@@ -19,10 +19,12 @@ from ..catalog import KINDS
 from ..catalog.base import OWN_SERIES, REF
 from ..config import LoadedConfig
 from ..config import model as m
+from ..gpu.dcgm_exporter import DEFAULTS as DCGM_DEFAULTS
+from ..gpu.dcgm_exporter import GPU_OPERATOR_SERVICE
 from .names import INTEGRATIONS, base_name, family
 
-GPU_OPERATOR_SERVICE = "nvidia-dcgm-exporter"
-"""The Service the NVIDIA GPU Operator puts in front of its DCGM exporter."""
+DCGM_ENDPOINT = f"http://%%host%%:{DCGM_DEFAULTS['port']}/metrics"
+"""dcgm-exporter's port, the same for infermon's DaemonSets and the GPU Operator's."""
 SECRET_DIR = "/etc/datadog-agent/secrets/infermon"
 CREDENTIALS_SECRET = "infermon-datadog-credentials"
 
@@ -147,7 +149,7 @@ def check_files(loaded: LoadedConfig) -> dict[str, dict[str, Any]]:
             "advanced_ad_identifiers": [{"kube_endpoints": {"name": GPU_OPERATOR_SERVICE, "namespace": ns}}],
             "cluster_check": True,
             "init_config": {},
-            "instances": [_instance("dcgm", "http://%%host%%:9400/metrics", _dcgm_tags("+".join(sorted(pools)), loaded))],
+            "instances": [_instance("dcgm", DCGM_ENDPOINT, _dcgm_tags("+".join(sorted(pools)), loaded))],
         }
     return dict(sorted(files.items()))
 
@@ -160,7 +162,7 @@ def dcgm_annotation(pool: m.GpuPool, loaded: LoadedConfig, container: str = "exp
     """Autodiscovery annotation for one pool's exporter pods (Agent annotations v2)."""
     import json
 
-    inst = _instance("dcgm", "http://%%host%%:9400/metrics", _dcgm_tags(pool.name, loaded))
+    inst = _instance("dcgm", DCGM_ENDPOINT, _dcgm_tags(pool.name, loaded))
     return {f"ad.datadoghq.com/{container}.checks": json.dumps({"dcgm": {"init_config": {}, "instances": [inst]}}, sort_keys=True)}
 
 

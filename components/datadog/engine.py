@@ -62,16 +62,6 @@ class Submitted:
     """Service check name -> tag keys seen on it."""
     error: str = ""
 
-    def merge(self, other: "Submitted") -> None:
-        for name, types in other.types.items():
-            self.types.setdefault(name, set()).update(types)
-        for name, tags in other.tags.items():
-            self.tags.setdefault(name, set()).update(tags)
-        self.service_checks.update(other.service_checks)
-        for name, tags in other.service_check_tags.items():
-            self.service_check_tags.setdefault(name, set()).update(tags)
-        self.error = self.error or other.error
-
 
 def run(check: str, instance: dict[str, Any], runs: int = 2) -> Submitted:
     """Run the check class on one instance (``openmetrics_endpoint`` must be reachable) ``runs``

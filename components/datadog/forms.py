@@ -22,7 +22,7 @@ def form_problems(files: dict[str, str]) -> list[str]:
                 (what, ref), = adv.items()
                 if what not in ("kube_endpoints", "kube_service") or set(ref) != {"name", "namespace"}:
                     out.append(f"{rel}: advanced_ad_identifiers entry {adv!r} is not a kube_endpoints/kube_service {{name, namespace}}")
-            if (conf.get("ad_identifiers") or conf.get("advanced_ad_identifiers")) is None and not conf.get("cluster_check"):
+            if not (conf.get("ad_identifiers") or conf.get("advanced_ad_identifiers") or conf.get("cluster_check")):
                 out.append(f"{rel}: neither a cluster check nor autodiscovered: no Agent runs it")
             if conf.get("advanced_ad_identifiers") and not conf.get("cluster_check"):
                 out.append(f"{rel}: an endpoints check from a file must be a cluster check (cluster_check: true)")

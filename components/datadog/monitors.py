@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..alerts.rules import Target, collects, targets, threshold
+from ..alerts.rules import Target, collects, target_down_spec, targets, threshold
 from ..alerts.specs import ALERTS, AlertSpec
 from ..config import LoadedConfig
 from .names import INTEGRATIONS, dd_metric, dd_tag
@@ -172,21 +172,26 @@ def _message(loaded: LoadedConfig, spec: AlertSpec, team: str, service: Optional
 
 
 def _spec(loaded: LoadedConfig, spec: AlertSpec, kind: str, target: Optional[Target]) -> MonitorSpec:
+    flt = f"env:{loaded.environment}" + (f",service:{target.name}" if target else "")
+    thr = threshold(spec.name, spec.threshold, loaded, target)
+    query = f"{RECIPES[(spec.name, kind)](kind, flt, spec)} {spec.op} {_num(thr)}"
+    # no-data pages only on the health service check (target down), sent on every run: an error
+    # series appears at the first error (client libraries create labelled children lazily), so an
+    # error-ratio monitor has no data on a healthy service
+    return _monitor(loaded, spec, target, query, thr, spec.op)
+
+
+def _monitor(loaded: LoadedConfig, spec: AlertSpec, target: Optional[Target], query: str, thr: float, op: str,
+             type_: str = "query alert", title_suffix: str = "") -> MonitorSpec:
     env = loaded.environment
     service = target.name if target else None
     team = target.team if target else loaded.config.alerts.team
-    flt = f"env:{env}" + (f",service:{service}" if service else "")
-    thr = threshold(spec.name, spec.threshold, loaded, target)
-    query = f"{RECIPES[(spec.name, kind)](kind, flt, spec)} {spec.op} {_num(thr)}"
     tags = [f"env:{env}", f"team:{team}", "managed-by:infermon", f"severity:{spec.severity}", f"alert:{spec.name}"]
     if service:
         tags.insert(1, f"service:{service}")
-    title = f"[{env}] {spec.name}" + (f" {service}" if service else "")
-    return MonitorSpec(spec.name, title, query, thr, spec.op, spec.severity, PRIORITY[spec.severity],
-                       # no-data pages only on the health service check (target down), sent on every run: an
-                       # error series appears at the first error (client libraries create labelled children
-                       # lazily), so an error-ratio monitor has no data on a healthy service
-                       _message(loaded, spec, team, service), tags, notify_no_data=False)
+    title = f"[{env}] {spec.name}" + (f" {service}" if service else title_suffix)
+    return MonitorSpec(spec.name, title, query, thr, op, spec.severity, PRIORITY[spec.severity], _message(loaded, spec, team, service),
+                       tags, notify_no_data=type_ == "service check", type=type_)
 
 
 HEALTH_FAILURES = 2
@@ -196,24 +201,12 @@ the target-down monitor fires; with a 15 s collection interval about as quick as
 
 def _target_down(loaded: LoadedConfig, kind: str, target: Optional[Target]) -> MonitorSpec:
     """InfermonTargetDown on the Datadog side: the Agent cannot scrape the server."""
-    env = loaded.environment
-    over = [f"env:{env}"] + ([f"service:{target.name}"] if target else [])
+    over = [f"env:{loaded.environment}"] + ([f"service:{target.name}"] if target else [])
     by = ["endpoint"] if target else ["gpu_pool", "host"]
-    name = f"{INTEGRATIONS[kind].namespace}.openmetrics.health"
-    query = (f'"{name}".over({",".join(chr(34) + o + chr(34) for o in over)}).by({",".join(chr(34) + b + chr(34) for b in by)})'
+    quoted = lambda items: ",".join(f'"{i}"' for i in items)  # noqa: E731
+    query = (f'"{INTEGRATIONS[kind].namespace}.openmetrics.health".over({quoted(over)}).by({quoted(by)})'
              f".last({HEALTH_FAILURES + 1}).count_by_status()")
-    service = target.name if target else None
-    team = target.team if target else loaded.config.alerts.team
-    tags = [f"env:{env}", f"team:{team}", "managed-by:infermon", "severity:critical", "alert:InfermonTargetDown"]
-    if service:
-        tags.insert(1, f"service:{service}")
-    title = f"[{env}] InfermonTargetDown" + (f" {service}" if service else " dcgm")
-    from ..alerts.specs import AlertSpec as _Spec
-
-    spec = _Spec("InfermonTargetDown", (kind,), "", "==", 0, "5m", "critical", "", "",
-                 "infermon-gpu-fleet" if kind == "dcgm" else "infermon-fleet-overview")
-    return MonitorSpec("InfermonTargetDown", title, query, HEALTH_FAILURES, ">=", "critical", PRIORITY["critical"],
-                       _message(loaded, spec, team, service), tags, notify_no_data=True, type="service check")
+    return _monitor(loaded, target_down_spec(kind), target, query, HEALTH_FAILURES, ">=", "service check", " dcgm")
 
 
 def _num(v: float) -> str:

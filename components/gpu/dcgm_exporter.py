@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
 }
 """Exporter defaults (image and resources as in the dcgm-exporter 4.8.2 chart)."""
 
+# NVIDIA/gpu-operator assets/state-dcgm-exporter/0600_service.yaml: Service nvidia-dcgm-exporter,
+# port gpu-metrics (9400), selecting app=nvidia-dcgm-exporter
+GPU_OPERATOR_SERVICE = "nvidia-dcgm-exporter"
 GPU_OPERATOR_SERVICE_LABELS = {"app": "nvidia-dcgm-exporter"}
 GPU_OPERATOR_PORT = "gpu-metrics"
 

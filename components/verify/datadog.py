@@ -10,6 +10,7 @@ its time aggregation fits ``as_rate()`` (avg) / ``as_count()`` (sum).
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import threading
@@ -25,6 +26,9 @@ from ..datadog.forms import form_problems  # noqa: F401 (verify reports it)
 from . import simulators
 
 AGENT_TAGS = {
+    # docs.datadoghq.com/containers/cluster_agent/endpointschecks: endpoints checks run on the node
+    # Agent beside the pod, with host, Kubernetes and kube_endpoint_ip tags; pod-annotation checks
+    # get the pod's and container's low-cardinality tags (docs.datadoghq.com/containers/kubernetes/tag)
     # the node Agent, for a check scheduled from pod annotations
     "pod": {"host", "kube_namespace", "kube_container_name", "kube_daemon_set", "kube_deployment", "image_name", "short_image",
             "image_tag", "kube_cluster_name"},
@@ -82,8 +86,7 @@ def problems(query: str, sub: engine.Submitted, delivery: str) -> list[str]:
     for t in TERM.finditer(query):
         metric, space, fn = t.group("metric"), t.group("space"), t.group("fn") or ""
         if metric not in sub.types:
-            near = sorted(n for n in sub.types if n.split(".")[0] == metric.split(".")[0] and
-                          (n.split(".")[-1] == metric.split(".")[-1] or metric.split(".")[1:2] == n.split(".")[1:2]))[:3]
+            near = difflib.get_close_matches(metric, sorted(sub.types), n=3)
             out.append(f"{metric} is never submitted" + (f" (submitted: {', '.join(near)})" if near else ""))
             continue
         tags = sub.tags.get(metric, set()) | agent
