@@ -85,6 +85,21 @@ def unwritable(path: Path) -> Optional[str]:
     return None
 
 
+def unwritable_file(path: Path) -> Optional[str]:
+    """Why a report file cannot be written at ``path`` (None when it can, as far as can be told)."""
+    path = path.absolute()
+    if path.is_dir():
+        return "is a directory"
+    if path.exists():
+        return None if os.access(path, os.W_OK) else "is not writable"
+    return unwritable(path.parent) if not path.parent.exists() else (None if os.access(path.parent, os.W_OK | os.X_OK) else f"{path.parent} is not writable")
+
+
+def _write_report(path: str, text: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text)
+
+
 def _check_one(stack: str, root: Optional[Path]) -> tuple[str, bool, Optional[str]]:
     """(policy report, mandatory violation, configuration error) of one stack."""
     from .render import render, stackfile
@@ -134,9 +149,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .verify.run import format_report, verify
 
     root = Path(args.project_dir) if args.project_dir else None
-    if args.json and (problem := unwritable(Path(args.json))):
-        print(f"error: --json {args.json}: {problem}", file=sys.stderr)
-        return EXIT_INVALID
+    for flag, value in (("--json", args.json), ("--markdown", args.markdown)):
+        if value and (problem := unwritable_file(Path(value))):
+            print(f"error: {flag} {value}: {problem}", file=sys.stderr)
+            return EXIT_INVALID
+    if args.live or args.prometheus_url:
+        return _verify_live(args, root)
+    for flag in ("bearer_token_file", "basic_auth_file", "ca_file"):
+        if getattr(args, flag):
+            print(f"error: --{flag.replace('_', '-')} is for --live (the simulated run needs no credentials)", file=sys.stderr)
+            return EXIT_INVALID
     status = EXIT_OK
     reports = []
     for stack in _stacks(args.stack, root):
@@ -149,12 +171,58 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print("interrupted: simulators and Prometheus stopped, temporary files removed", file=sys.stderr)
             return 130
         print(format_report(report))
-        reports.append(json.loads(report.to_json()))
+        reports.append(report)
         if not report.ok:
             status = EXIT_FAILED
-    if args.json:
-        Path(args.json).write_text(json.dumps(reports if len(reports) > 1 else reports[0], indent=2, sort_keys=True) + "\n")
+    _write_reports(args, reports)
     return status
+
+
+def _write_reports(args: argparse.Namespace, reports: list) -> None:
+    from .verify.run import markdown_report
+
+    if args.json:
+        docs = [json.loads(r.to_json()) for r in reports]
+        _write_report(args.json, json.dumps(docs if len(docs) > 1 else docs[0], indent=2, sort_keys=True) + "\n")
+    if args.markdown:
+        _write_report(args.markdown, "\n".join(markdown_report(r) for r in reports))
+
+
+def _verify_live(args: argparse.Namespace, root: Optional[Path]) -> int:
+    """``verify --live``: the stack's declarations asked of a running Prometheus."""
+    from .render import render, stackfile
+    from .verify.live import Auth, LiveError, LiveProm, verify_live
+    from .verify.run import format_report
+
+    if not args.live:
+        print("error: --prometheus-url asks a running Prometheus: add --live (or drop the URL for the simulated run)", file=sys.stderr)
+        return EXIT_INVALID
+    if not args.prometheus_url:
+        print("error: --live needs --prometheus-url URL, e.g. http://127.0.0.1:9090 after "
+              "`kubectl -n monitoring port-forward svc/infermon-prometheus 9090`", file=sys.stderr)
+        return EXIT_INVALID
+    if args.stack == "all":
+        print("error: --live checks one stack against its own Prometheus: name it with --stack", file=sys.stderr)
+        return EXIT_INVALID
+    if args.bearer_token_file and args.basic_auth_file:
+        print("error: --bearer-token-file and --basic-auth-file: give one of them", file=sys.stderr)
+        return EXIT_INVALID
+    auth = Auth(*(Path(f) if f else None for f in (args.bearer_token_file, args.basic_auth_file, args.ca_file)))
+    try:
+        prom = LiveProm(args.prometheus_url, auth)
+        rendered = render.build(args.stack, root)
+        report = verify_live(rendered, prom, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    except (ConfigError, stackfile.StackFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except LiveError as exc:
+        print(f"error: cannot ask the Prometheus: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        return 130
+    print(format_report(report))
+    _write_reports(args, [report])
+    return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -206,9 +274,17 @@ def parser() -> argparse.ArgumentParser:
     df.add_argument("--out", default=None, help="write the Markdown to this file as well as stdout")
     df.set_defaults(func=cmd_diff)
 
-    v = sub.add_parser("verify", help="run the rendered stack against a real Prometheus and simulated servers on loopback")
-    v.add_argument("--stack", default="dev", help="stack name or 'all' (default: dev)")
+    v = sub.add_parser("verify", help="run the rendered stack against a real Prometheus and simulated servers on loopback; "
+                       "with --live, check the deployed stack on its running Prometheus")
+    v.add_argument("--stack", default="dev", help="stack name or 'all' (default: dev; --live: one stack)")
     v.add_argument("--json", default=None, help="also write the report as JSON to this file")
+    v.add_argument("--markdown", default=None, help="also write the report as Markdown (for a PR or a ticket) to this file")
+    v.add_argument("--live", action="store_true", help="ask the running Prometheus at --prometheus-url instead of simulating")
+    v.add_argument("--prometheus-url", default=None, help="the deployed Prometheus, e.g. http://127.0.0.1:9090 (port-forward) "
+                   "or https://prometheus.example.com (ingress)")
+    v.add_argument("--bearer-token-file", default=None, help="--live: file holding a bearer token for the Prometheus or its ingress")
+    v.add_argument("--basic-auth-file", default=None, help="--live: file holding `user:password` for the Prometheus or its ingress")
+    v.add_argument("--ca-file", default=None, help="--live: PEM file of the CA that signed the Prometheus' certificate")
     v.add_argument("--project-dir", default=None, help="directory holding stacks/ (default: this checkout)")
     v.set_defaults(func=cmd_verify)
 

@@ -26,9 +26,10 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import yaml
 
@@ -71,6 +72,8 @@ class Report:
     """(panels answering, panels)."""
     prometheus: str = ""
     """The Prometheus the stack was proved against, e.g. ``prometheus 3.14.0``."""
+    series_by_job: dict[str, int] = field(default_factory=dict)
+    """Series per scrape of each declared job (``verify --live``)."""
 
     @property
     def ok(self) -> bool:
@@ -78,7 +81,7 @@ class Report:
 
     def to_json(self) -> str:
         return json.dumps({"stack": self.stack, "ok": self.ok, "prometheus": self.prometheus, "head_series": self.head_series, "panels": list(self.panels),
-                           "checks": [c.__dict__ for c in self.checks]}, indent=2, sort_keys=True)
+                           "series_by_job": self.series_by_job, "checks": [c.__dict__ for c in self.checks]}, indent=2, sort_keys=True)
 
 
 def free_port() -> int:
@@ -96,6 +99,20 @@ def snake(relabel: dict[str, Any]) -> dict[str, Any]:
 # --- plan: simulators and scrape jobs -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Tamper:
+    """Faults of the cluster rather than of a server, for proving ``verify --live`` finds them."""
+
+    mislabel: frozenset[str] = frozenset()
+    """Services whose workload objects do not carry the labels their monitor selects."""
+    rename: dict[str, dict[str, str]] = field(default_factory=dict)
+    """service -> families its servers expose under another name (an upstream rename)."""
+    break_rule: str = ""
+    """A recording rule whose expression is replaced by one that fails at every evaluation."""
+    drop_group: str = ""
+    """A rule group Prometheus does not load (its PrometheusRule not selected)."""
+
+
 @dataclass
 class Plan:
     targets: list[dict[str, Any]] = field(default_factory=list)
@@ -104,11 +121,16 @@ class Plan:
     """service label -> simulator base URLs (faults are sent there)."""
     baselines: dict[str, dict[str, float]] = field(default_factory=dict)
     """service label -> the healthy state its simulators start from (see ``healthy_baseline``)."""
+    tamper: "Tamper" = field(default_factory=lambda: Tamper())
+    dropped_jobs: set[str] = field(default_factory=set)
+    """Jobs whose every target the relabelings drop (``Tamper.mislabel``)."""
 
     def sim(self, service: str, kind: str, **kw: Any) -> str:
         port = free_port()
         if service in self.baselines:
             kw.setdefault("baseline", self.baselines[service])
+        if service in self.tamper.rename:
+            kw.setdefault("rename", self.tamper.rename[service])
         self.targets.append({"name": f"{service}-{len(self.targets)}", "kind": kind, "port": port, **kw})
         scheme = "https" if kw.get("tls") else "http"
         self.by_service.setdefault(service, []).append(f"{scheme}://127.0.0.1:{port}")
@@ -124,9 +146,41 @@ def _sims_for(plan: Plan, service: str, kind: str, prefix: str = "", tls: bool =
     return [plan.sim(service, kind, prefix=prefix, tls=tls)]
 
 
-def monitor_jobs(obj: dict[str, Any], targets: list[str], namespace: str) -> list[dict[str, Any]]:
+def sanitize(label: str) -> str:
+    """A Kubernetes label key as a Prometheus meta-label suffix (``app.kubernetes.io/name`` -> ``app_kubernetes_io_name``)."""
+    return re.sub(r"[^a-zA-Z0-9_]", "_", label)
+
+
+def pool_name(obj: dict[str, Any], index: int = 0) -> str:
+    """The scrape pool (job_name) the Prometheus Operator gives a monitor's endpoint."""
+    kind = {"ServiceMonitor": "serviceMonitor", "PodMonitor": "podMonitor"}[obj["kind"]]
+    return f"{kind}/{obj['metadata']['namespace']}/{obj['metadata']['name']}/{index}"
+
+
+def selection(obj: dict[str, Any], ep: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The ``keep`` relabelings the operator puts first in a monitor's job (its label selector and
+    endpoint port), and the discovery labels of an object they keep."""
+    role = "service" if obj["kind"] == "ServiceMonitor" else "pod"
+    keep, meta = [], {}
+    for k, v in sorted(obj["spec"]["selector"].get("matchLabels", {}).items()):
+        keep.append({"action": "keep", "source_labels": [f"__meta_kubernetes_{role}_label_{sanitize(k)}", f"__meta_kubernetes_{role}_labelpresent_{sanitize(k)}"],
+                     "regex": f"({v});true"})
+        meta |= {f"__meta_kubernetes_{role}_label_{sanitize(k)}": v, f"__meta_kubernetes_{role}_labelpresent_{sanitize(k)}": "true"}
+    for key, source in (("port", "__meta_kubernetes_endpoint_port_name" if role == "service" else "__meta_kubernetes_pod_container_port_name"),
+                        ("targetPort", "__meta_kubernetes_pod_container_port_number"), ("portNumber", "__meta_kubernetes_pod_container_port_number")):
+        if key in ep:
+            keep.append({"action": "keep", "source_labels": [source], "regex": str(ep[key])})
+            meta[source] = str(ep[key])
+            break
+    return keep, meta
+
+
+def monitor_jobs(obj: dict[str, Any], targets: list[str], namespace: str, mislabel: bool = False) -> list[dict[str, Any]]:
     """The scrape jobs the Prometheus Operator makes of a ServiceMonitor/PodMonitor, its targets
-    given as static targets with the ``__meta_kubernetes_*`` labels the relabelings read."""
+    given as static targets with the ``__meta_kubernetes_*`` labels discovery would attach and
+    the relabelings read: the operator's own ``keep`` on the selector and port, then its target
+    labels, then the monitor's relabelings. ``mislabel``: the workload's objects do not carry the
+    selected labels (the monitor selects nothing; its targets are dropped, as in a cluster)."""
     md, spec = obj["metadata"], obj["spec"]
     name = md["name"]
     meta = {
@@ -136,7 +190,7 @@ def monitor_jobs(obj: dict[str, Any], targets: list[str], namespace: str) -> lis
         "__meta_kubernetes_pod_container_name": "exporter",
         "__meta_kubernetes_pod_node_name": "gpu-node-1",
     }
-    operator = [  # what the Prometheus Operator adds before the monitor's own relabelings
+    operator = [  # what the Prometheus Operator adds after its keeps, before the monitor's own relabelings
         {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
         {"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"},
         {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
@@ -145,15 +199,20 @@ def monitor_jobs(obj: dict[str, Any], targets: list[str], namespace: str) -> lis
     ]
     jobs = []
     for i, ep in enumerate(spec.get("endpoints") or spec.get("podMetricsEndpoints")):
+        keep, discovered = selection(obj, ep)
+        port = next((str(ep[k]) for k in ("port", "targetPort", "portNumber") if k in ep), "")
+        endpoint = [{"target_label": "endpoint", "replacement": port}] if port else []
+        if mislabel:
+            discovered = {k: (f"{v}-renamed" if "_label_" in k else v) for k, v in discovered.items()}
         jobs.append({
-            "job_name": f"{obj['kind'].lower()}/{md['namespace']}/{name}/{i}",
+            "job_name": pool_name(obj, i),
             "honor_labels": bool(ep.get("honorLabels", False)),
             "metrics_path": ep.get("path", "/metrics"),
             "scheme": ep.get("scheme", "http"),
             "scrape_interval": INTERVAL,
             "scrape_timeout": INTERVAL,
-            "static_configs": [{"targets": targets, "labels": meta}],
-            "relabel_configs": operator + [snake(r) for r in ep.get("relabelings", [])],
+            "static_configs": [{"targets": targets, "labels": meta | discovered}],
+            "relabel_configs": keep + operator + endpoint + [snake(r) for r in ep.get("relabelings", [])],
             "metric_relabel_configs": [snake(r) for r in ep.get("metricRelabelings", [])],
         })
     return jobs
@@ -191,17 +250,15 @@ def docker_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int
 
     cAdvisor simulators expose Docker's labels (container ``name``, ``image``, ``id``; no
     namespace or pod) and DCGM simulators no pod mapping, as on a Docker host. The self-scrape
-    job points at the Prometheus under test; the Alertmanager job and ``alerting`` are dropped
-    (verify checks alerts in Prometheus itself).
+    and Alertmanager jobs point at the Prometheus under test; ``alerting`` is dropped (verify
+    checks alerts in Prometheus itself).
     """
     cfg = rendered.loaded.config
     plan = Plan(baselines=healthy_baseline(rendered.loaded))
     prefixes = {s.name: s.metric_prefix or "" for s in cfg.inference}
     for job in yaml.safe_load(rendered.files["prometheus/prometheus.yml"])["scrape_configs"]:
         name = job["job_name"]
-        if name == "alertmanager":
-            continue
-        if name == "prometheus":
+        if name in ("prometheus", "alertmanager"):  # no rule or panel reads Alertmanager's own series: Prometheus' /metrics stands in
             job = dict(job, static_configs=[dict(job["static_configs"][0], targets=[f"127.0.0.1:{prom_port}"])])
         elif name == "cadvisor" or name.startswith("dcgm/"):
             job = json.loads(json.dumps(job))
@@ -247,11 +304,11 @@ def healthy_baseline(loaded: Any) -> dict[str, dict[str, float]]:
     return out
 
 
-def build_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int = 0) -> Plan:
+def build_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int = 0, tamper: Optional[Tamper] = None) -> Plan:
     cfg = rendered.loaded.config
     if cfg.cluster.platform == "docker":
         return docker_plan(rendered, tmp, token, prom_port)
-    plan = Plan(baselines=healthy_baseline(rendered.loaded))
+    plan = Plan(baselines=healthy_baseline(rendered.loaded), tamper=tamper or Tamper())
     prefixes = {s.name: s.metric_prefix or "" for s in cfg.inference}
     kinds = {s.name: s.kind for s in cfg.inference}
     from ..gpu import dcgm_fields
@@ -278,7 +335,10 @@ def build_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int 
             targets = [plan.sim(service, "dcgm", labels={"namespace": "llm", "pod": "chat-0", "container": "vllm"},
                                 fields=collectors.get(service, []))]
             namespace = spec["namespaceSelector"]["matchNames"][0]
-        plan.jobs += monitor_jobs(obj, targets, namespace)
+        jobs = monitor_jobs(obj, targets, namespace, mislabel=service in plan.tamper.mislabel)
+        if service in plan.tamper.mislabel:
+            plan.dropped_jobs.update(j["job_name"] for j in jobs)
+        plan.jobs += jobs
 
     # the chart's own kubelet (cAdvisor) and kube-state-metrics jobs, for the containers dashboard
     in_cluster = [(s.namespace, s.name) for s in cfg.inference if s.selector]
@@ -295,16 +355,26 @@ def prometheus_config(plan: Plan, rule_files: list[str]) -> dict[str, Any]:
             "rule_files": rule_files, "scrape_configs": plan.jobs}
 
 
-def shortened_rules(rendered: render.Rendered, tmp: Path) -> list[str]:
+BROKEN_EXPR = "vector(1) + on() up"
+"""Fails at every evaluation (many series on the right of a one-to-one match)."""
+
+
+def shortened_rules(rendered: render.Rendered, tmp: Path, tamper: Optional[Tamper] = None) -> list[str]:
+    tamper = tamper or Tamper()
     paths = []
     for rel, text in sorted(rendered.files.items()):
         if rel.startswith("prometheus/rules/"):
             doc = yaml.safe_load(text)
+            doc["groups"] = [g for g in doc["groups"] if g["name"] != tamper.drop_group]
+            if not doc["groups"]:
+                continue
             for g in doc["groups"]:
                 g["interval"] = INTERVAL
                 for r in g["rules"]:
                     if "for" in r:
                         r["for"] = SHORT_FOR
+                    if r.get("record") == tamper.break_rule:
+                        r["expr"] = BROKEN_EXPR
             path = tmp / "rules" / Path(rel).name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -365,31 +435,32 @@ def _active(prom: Prom) -> set[tuple[str, str, str]]:
 # --- the run ---------------------------------------------------------------------------------------
 
 
-def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], None] = print, budget: float = 240) -> Report:
-    report = Report(stack)
-    progress(f"verify {stack}: rendering")
-    rendered = render.build(stack, root)
+@dataclass
+class Loopback:
+    """A simulated fleet scraped by the real Prometheus on 127.0.0.1."""
+
+    prom: Prom
+    plan: Plan
+    url: str
+    prometheus: str
+    """e.g. ``prometheus 3.14.0``."""
+
+
+@contextmanager
+def loopback(rendered: render.Rendered, progress: Callable[[str], None] = print, budget: float = 240,
+             tamper: Optional[Tamper] = None) -> Iterator[Loopback]:
+    """Start the simulators and the pinned Prometheus on the stack's scrape jobs and (shortened)
+    rules; yield once every target that should be up has been scraped a few times. Processes and
+    temporary files are removed on exit, also on Ctrl-C or SIGTERM."""
+    stack = rendered.stack
     tmp = Path(tempfile.mkdtemp(prefix="infermon-verify-"))
     procs: list[subprocess.Popen] = []
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        if any(rel.startswith("datadog/") for rel in rendered.files):
-            from . import datadog as dd
-
-            forms = dd.form_problems(rendered.files)
-            report.checks.append(Check("Datadog check forms", not forms, "every check has a form the Agent schedules" if not forms
-                                       else f"{len(forms)} checks the Agent never schedules", forms))
-            fed = dd.check_monitors(rendered)
-            runs = sorted({f"{r.service or 'dcgm'} ({r.label})" for r in fed.runs if r.submitted.error})
-            report.checks.append(Check("Datadog monitors fed", not fed.unfed and not runs,
-                                       f"{len(fed.fed)}/{fed.total} Datadog monitors fed, by the Agent's check engine on "
-                                       f"{len(fed.runs)} check runs", [f"{n}: {'; '.join(w)}" for n, w in sorted(fed.unfed.items())]
-                                       + [f"check run failed: {r}" for r in runs]))
-            progress(f"verify {stack}: {report.checks[-1].detail}")
         token = "sim-" + tmp.name[-8:]
         port = free_port()
-        plan = build_plan(rendered, tmp, token, port)
+        plan = build_plan(rendered, tmp, token, port, tamper)
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
                         "-keyout", str(tmp / "key.pem"), "-out", str(tmp / "cert.pem")], check=True, capture_output=True)
         (tmp / "plan.json").write_text(json.dumps({"targets": plan.targets, "duration": budget + 60,
@@ -401,22 +472,20 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
         if sims.stdout.readline().strip() != "ready":
             raise RuntimeError(f"simulators did not start: {sims.stderr.read()}")
 
-        config = prometheus_config(plan, shortened_rules(rendered, tmp))
+        config = prometheus_config(plan, shortened_rules(rendered, tmp, tamper))
         (tmp / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
         server = tools.find("prometheus")
-        binary = server.path
-        if binary is None:
+        if server.path is None:
             raise RuntimeError("the prometheus binary was not found (run `make setup-tools`)")
-        report.prometheus = server.describe()
-        procs.append(subprocess.Popen([binary, f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'tsdb'}",
+        procs.append(subprocess.Popen([server.path, f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'tsdb'}",
                                        f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
                                       stdout=subprocess.DEVNULL, stderr=(tmp / "prometheus.log").open("w")))
         prom = Prom(port)
         if not _wait(lambda: prom.get("/api/v1/status/buildinfo")["status"] == "success", 30):
             raise RuntimeError(f"prometheus did not start: {(tmp / 'prometheus.log').read_text()[-2000:]}")
-        progress(f"verify {stack}: {report.prometheus} on 127.0.0.1:{port}, waiting for scrapes")
+        progress(f"verify {stack}: {server.describe()} on 127.0.0.1:{port}, waiting for scrapes")
 
-        jobs = {j["job_name"] for j in plan.jobs}
+        jobs = {j["job_name"] for j in plan.jobs} - plan.dropped_jobs
 
         def all_up() -> bool:
             active = prom.get("/api/v1/targets")["data"]["activeTargets"]
@@ -424,6 +493,40 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
 
         _wait(all_up, 40)
         time.sleep(12)  # a few scrapes and rule evaluations
+        yield Loopback(prom, plan, prom.base, server.describe())
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], None] = print, budget: float = 240) -> Report:
+    report = Report(stack)
+    progress(f"verify {stack}: rendering")
+    rendered = render.build(stack, root)
+    if any(rel.startswith("datadog/") for rel in rendered.files):
+        from . import datadog as dd
+
+        forms = dd.form_problems(rendered.files)
+        report.checks.append(Check("Datadog check forms", not forms, "every check has a form the Agent schedules" if not forms
+                                   else f"{len(forms)} checks the Agent never schedules", forms))
+        fed = dd.check_monitors(rendered)
+        runs = sorted({f"{r.service or 'dcgm'} ({r.label})" for r in fed.runs if r.submitted.error})
+        report.checks.append(Check("Datadog monitors fed", not fed.unfed and not runs,
+                                   f"{len(fed.fed)}/{fed.total} Datadog monitors fed, by the Agent's check engine on "
+                                   f"{len(fed.runs)} check runs", [f"{n}: {'; '.join(w)}" for n, w in sorted(fed.unfed.items())]
+                                   + [f"check run failed: {r}" for r in runs]))
+        progress(f"verify {stack}: {report.checks[-1].detail}")
+    with loopback(rendered, progress, budget) as fleet:
+        prom, plan = fleet.prom, fleet.plan
+        report.prometheus = fleet.prometheus
+        jobs = {j["job_name"] for j in plan.jobs}
         active = prom.get("/api/v1/targets")["data"]["activeTargets"]
         down = sorted(f"{t['scrapePool']} {t['scrapeUrl']}: {t.get('lastError', '')}" for t in active if t["health"] != "up")
         report.checks.append(Check("jobs up", not down, f"{len(active) - len(down)}/{len(active)} targets of {len(jobs)} jobs up", down))
@@ -483,16 +586,6 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
                                        f"{len(expected) - len(silent)}/{len(expected)} alerts pending or firing"
                                        + (", one scrape in ten lost" if "scrape_loss" in faults else ""), silent))
             progress(f"verify {stack}: {report.checks[-1].detail}")
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        signal.signal(signal.SIGTERM, previous)
-        shutil.rmtree(tmp, ignore_errors=True)
     return report
 
 
@@ -504,4 +597,18 @@ def format_report(r: Report) -> str:
         if len(c.failures) > 30:
             lines.append(f"        … and {len(c.failures) - 30} more")
     lines.append("PASSED" if r.ok else "FAILED")
+    return "\n".join(lines) + "\n"
+
+
+def markdown_report(r: Report) -> str:
+    """The report as Markdown, for a pull request or a ticket."""
+    lines = [f"### infermon verify: stack `{r.stack}` {'passed' if r.ok else 'FAILED'}", "",
+             f"On {r.prometheus or 'prometheus'}; {r.head_series} series in the TSDB head.", "",
+             "| | check | result |", "|---|---|---|"]
+    lines += [f"| {'✅' if c.ok else '❌'} | {c.name} | {c.detail} |" for c in r.checks]
+    for c in r.checks:
+        if c.failures:
+            lines += ["", f"<details{'' if c.ok else ' open'}><summary>{c.name}: {len(c.failures)}</summary>", ""]
+            lines += [f"- {f}" for f in c.failures]
+            lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

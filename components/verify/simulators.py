@@ -114,6 +114,8 @@ class Target:
     """Healthy-state values (``latency``, ``error_share``) replacing the defaults, so a stack's own
     tight thresholds hold at baseline."""
     """Catalogued labels this target does not put on its series (DCGM on Docker: no pod mapping)."""
+    rename: dict[str, str] = field(default_factory=dict)
+    """Families exposed under another name (an upstream rename), e.g. ``{"vllm:num_requests_running": "vllm:running_requests"}``."""
     state: State = field(default_factory=State)
     acc: dict = field(default_factory=dict, repr=False)
     last: float = 0.0
@@ -369,6 +371,13 @@ def _bucket_bounds(m: Metric) -> list[float]:
     return UPSTREAM_BUCKETS.get(m.name) or BUCKETS.get(m.unit, BUCKETS["requests"])
 
 
+def _renamed(target: Target, series: str) -> str:
+    for old, new in target.rename.items():
+        if series == old or (series.startswith(old) and series[len(old):] in ("_total", "_bucket", "_sum", "_count", "_created")):
+            return new + series[len(old):]
+    return series
+
+
 def exposition(target: Target) -> str:
     """The target's metrics now, in the Prometheus text format."""
     return collect(target)[0]
@@ -390,11 +399,11 @@ def collect(target: Target) -> tuple[str, list[MetricFamily]]:
             if target.kind == "vllm" and m.name in (VLLM_NEW_ONLY if target.generation == "old" else VLLM_OLD_ONLY):
                 continue
             family = m.name[:-6] if m.type == "counter" and m.name.endswith("_total") else m.name
-            name = target.prefix + family
+            name = target.prefix + _renamed(target, family)
             # the text format (0.0.4) names a counter's HELP/TYPE lines as its samples, _total included
             # (prometheus_client's generate_latest, Go's expfmt); only OpenMetrics strips it
-            lines.append(f"# HELP {target.prefix}{m.name} {m.help}")
-            lines.append(f"# TYPE {target.prefix}{m.name} {m.type}")
+            lines.append(f"# HELP {target.prefix}{_renamed(target, m.name)} {m.help}")
+            lines.append(f"# TYPE {target.prefix}{_renamed(target, m.name)} {m.type}")
             fam = MetricFamily(name, m.help, m.type)
             out.append(fam)
             for labels in _label_sets(m, target):
@@ -402,6 +411,7 @@ def collect(target: Target) -> tuple[str, list[MetricFamily]]:
                 key = (m.name, ls)
 
                 def sample(series: str, value: float, le: str = "") -> None:
+                    series = _renamed(target, series)
                     fam.add_sample(target.prefix + series, {**labels, "le": le} if le else labels, value)
                     body = ",".join(x for x in (ls, f'le="{le}"' if le else "") if x)
                     lines.append(f"{target.prefix}{series}{{{body}}} {floatToGoString(value)}" if body
