@@ -15,7 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from . import naming
+from . import naming, pins
 from .config import LoadedConfig, secret_output
 from .config import model as m
 
@@ -52,6 +52,21 @@ class KubePrometheusStackArgs:
 
     chart_version: str = naming.CHART_VERSION
     """Pinned chart version."""
+
+
+CRD_TYPE = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+
+
+def adopt_crd(args: pulumi.ResourceTransformArgs) -> Optional[pulumi.ResourceTransformResult]:
+    """Each CRD the ConfigGroup applies: retained when the stack or the group is deleted, and
+    applied with ``pulumi.com/patchForce`` so fields an earlier Helm install owns are taken over."""
+    if args.type_ != CRD_TYPE:
+        return None
+    props = dict(args.props)
+    metadata = dict(props.get("metadata") or {})
+    metadata["annotations"] = {**(metadata.get("annotations") or {}), "pulumi.com/patchForce": "true"}
+    props["metadata"] = metadata
+    return pulumi.ResourceTransformResult(props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(retain_on_delete=True)))
 
 
 def remote_write_keys(rw: m.RemoteWrite) -> dict[str, str]:
@@ -205,7 +220,7 @@ def values(args: KubePrometheusStackArgs) -> dict[str, Any]:
 
     out: dict[str, Any] = {
         "fullnameOverride": naming.FULLNAME,
-        "crds": {"enabled": True},
+        "crds": {"enabled": False},  # Pulumi applies them (KubePrometheusStack.crds): Helm never upgrades a chart's CRDs
         "prometheus": {"prometheusSpec": spec},
         "alertmanager": {"enabled": cfg.alertmanager.enabled},
         "grafana": {"enabled": cfg.grafana.enabled},
@@ -281,6 +296,16 @@ class KubePrometheusStack(pulumi.ComponentResource):
             secret("alertmanager-receivers", naming.ALERTMANAGER_RECEIVERS_SECRET, "alertmanager",
                    {r.name: secret_output(r.secret) for r in cfg.alertmanager.receivers})
 
+        # The operator's CRDs at exactly the chart's appVersion, applied by Pulumi before the
+        # release so a chart bump upgrades them (Helm installs a chart's CRDs once and never
+        # again). Server-side apply (the provider's default) takes over CRDs an earlier
+        # install created; they are never deleted with the stack: that would delete every
+        # ServiceMonitor, PodMonitor and PrometheusRule in the cluster.
+        self.crds = k8s.yaml.v2.ConfigGroup(
+            f"{name}-crds",
+            files=pins.crd_urls(),
+            opts=pulumi.ResourceOptions(parent=self, transforms=[adopt_crd]),
+        )
         self.release = k8s.helm.v3.Release(
             f"{name}-release",
             k8s.helm.v3.ReleaseArgs(
@@ -292,7 +317,8 @@ class KubePrometheusStack(pulumi.ComponentResource):
                 values=values(args),
                 timeout=900,
                 cleanup_on_fail=True,
+                skip_crds=True,
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=secrets + list(depends_on or [])),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.crds] + secrets + list(depends_on or [])),
         )
         self.register_outputs({"releaseName": naming.RELEASE_NAME})

@@ -6,10 +6,12 @@ other objects and Helm values refer to them by name.
 
 from __future__ import annotations
 
+from . import pins
+
 RELEASE_NAME = "kube-prometheus-stack"
 CHART = "kube-prometheus-stack"
-CHART_VERSION = "88.5.3"
-CHART_REPO = "https://prometheus-community.github.io/helm-charts"
+CHART_VERSION = pins.kps()["chart"]
+CHART_REPO = pins.kps()["repo"]
 
 FULLNAME = "infermon"
 """``fullnameOverride`` of the chart: object names become ``infermon-<component>``."""

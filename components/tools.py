@@ -97,11 +97,11 @@ def _tag_release(image: str) -> str:
 
 
 def pin_mismatches(chart: str, chart_version: str, chart_images: dict, docker_images: dict[str, str]) -> list[str]:
-    """Where the chart pin, the chart's image tags (``tools/chart-images.yaml``), the tool
+    """Where the chart pin, the chart's image tags (``components/pins.yaml``), the tool
     modules and the docker platform's images disagree; empty when they all agree."""
     problems = []
     if (chart_images.get("chart"), str(chart_images.get("version"))) != (chart, chart_version):
-        problems.append(f"the chart pin is {chart} {chart_version} but tools/chart-images.yaml has the image tags of "
+        problems.append(f"the chart pin is {chart} {chart_version} but components/pins.yaml has the image tags of "
                         f"{chart_images.get('chart')} {chart_images.get('version')}: copy the new chart's image tags "
                         "there and move tools/*/go.mod to them")
     for image, binaries in {"prometheus": ("prometheus", "promtool"), "alertmanager": ("alertmanager", "amtool")}.items():
@@ -114,6 +114,8 @@ def pin_mismatches(chart: str, chart_version: str, chart_images: dict, docker_im
 
 
 def chart_images() -> dict:
-    import yaml
+    """The pinned chart and the image tags it deploys (``components/pins.yaml``)."""
+    from . import pins
 
-    return yaml.safe_load((ROOT / "tools" / "chart-images.yaml").read_text())
+    k = pins.kps()
+    return {"chart": "kube-prometheus-stack", "version": k["chart"], "images": k["images"]}

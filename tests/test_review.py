@@ -180,3 +180,50 @@ def test_two_hundred_changed_dashboards_collapse(tmp_path):
     assert "<details><summary>175 more dashboards</summary>" in out
     before = out[:out.index("<details><summary>175 more dashboards")]
     assert before.count("~ query of “p”") == 25
+
+
+def commit_all(repo: Path, message: str) -> None:
+    git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", message)
+
+
+def test_a_chart_bump_lists_chart_operator_crds_and_the_upgrade_notes(clean):
+    pins = clean / "components" / "pins.yaml"
+    pins.write_text(pins.read_text().replace("chart: 88.5.3", "chart: 90.1.0").replace("operator: v0.93.1", "operator: v0.95.0"))
+    out = diff("HEAD", "t", clean)
+    notes = "https://github.com/prometheus-community/helm-charts/blob/main/charts/kube-prometheus-stack/UPGRADE.md"
+    assert "### Pinned versions" in out
+    assert f"- kube-prometheus-stack chart 88.5.3 → **90.1.0**; read: {notes}#from-88x-to-89x, {notes}#from-89x-to-90x" in out
+    assert "- Prometheus Operator v0.93.1 → **v0.95.0**: the monitoring.coreos.com **CRDs change**" in out
+    # the same bump, resource by resource: the CRD sources and the release version
+    assert "`kubernetes:yaml/v2:ConfigGroup` | `t-kube-prometheus-stack-crds`" in out
+    assert "v0.95.0/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml" in out
+    assert "  - `version`: `88.5.3` → `90.1.0`" in out
+
+
+def test_a_chart_bump_on_the_same_operator_says_the_crds_stay(clean):
+    pins = clean / "components" / "pins.yaml"
+    pins.write_text(pins.read_text().replace("chart: 88.5.3", "chart: 88.6.0"))
+    out = diff("HEAD", "t", clean)
+    assert "the operator (chart appVersion) is unchanged: **the CRDs do not change**" in out
+    assert "UPGRADE.md;" not in out and "UPGRADE.md" in out
+
+
+def test_a_storage_change_is_a_blocking_finding_with_the_procedure(clean):
+    write_stack(clean, dict(STACK, prometheus={"storage": {"size": "50Gi"}}))
+    git(clean, "-c", "user.email=t@t", "-c", "user.name=t", "add", "-A")
+    commit_all(clean, "storage")
+    try:
+        write_stack(clean, dict(STACK, prometheus={"storage": {"size": "200Gi", "storageClass": "fast-ssd"}}))
+        out = diff("HEAD", "t", clean)
+        assert "**Blocking: changes that do not do what they say**" in out
+        blocking = out.split("**Blocking")[1].split("\n\n")[1]
+        assert blocking.startswith("- **Prometheus storage** (`volumeClaimTemplate.spec.resources.requests.storage` `50Gi` → `200Gi`; "
+                                   "`volumeClaimTemplate.spec.storageClassName` _(unset)_ → `fast-ssd`)"), blocking
+        assert "patch each PVC" in blocking and "--cascade=orphan" in blocking
+    finally:
+        git(clean, "reset", "-q", "--hard", "HEAD~1")
+
+
+def test_a_retention_change_is_not_blocking(clean):
+    write_stack(clean, dict(STACK, prometheus={"retention": "45d"}))
+    assert "Blocking" not in diff("HEAD", "t", clean)

@@ -11,15 +11,15 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 import yaml
 
-from .. import naming
+from .. import naming, pins
 from ..config import LoadedConfig, secret_output
 from .checks import CREDENTIALS_SECRET, SECRET_DIR, check_files, credential_keys
 from . import resources
 from .monitors import MonitorSpec, monitor_specs, percentile_metrics
 
 CHART = "datadog"
-CHART_VERSION = "3.240.0"
-CHART_REPO = "https://helm.datadoghq.com"
+CHART_VERSION = pins.load()["datadog"]["chart"]
+CHART_REPO = pins.load()["datadog"]["repo"]
 API_KEY_SECRET = "infermon-datadog-api-key"
 CHECKS_CONFIGMAP = "infermon-datadog-checks"
 CLUSTER_AGENT_TOKEN_SECRET = "infermon-datadog-cluster-agent-token"

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
-from .. import naming
+from .. import naming, pins
 from ..config import LoadedConfig
 from ..config import model as m
 from ..gpu import dcgm_fields
@@ -23,13 +23,9 @@ from ..gpu.dcgm_exporter import DEFAULTS as DCGM_DEFAULTS
 
 DEFAULTS: dict[str, Any] = {
     "images": {
-        # the versions kube-prometheus-stack 88.5.3 and its Grafana chart deploy, and the
-        # exporters the Kubernetes path runs: moving to Kubernetes changes the target only
-        "prometheus": "quay.io/prometheus/prometheus:v3.14.0",
-        "alertmanager": "quay.io/prometheus/alertmanager:v0.34.0",
-        "grafana": "docker.io/grafana/grafana:13.2.0",
-        "cadvisor": "ghcr.io/google/cadvisor:v0.54.0",
-        "dcgm-exporter": DCGM_DEFAULTS["image"],
+        # the versions the pinned chart and its Grafana chart deploy, and the exporters the
+        # Kubernetes path runs (pins.yaml): moving to Kubernetes changes the target only
+        **{name: pins.image(name) for name in ("prometheus", "alertmanager", "grafana", "cadvisor", "dcgm-exporter")},
     },
     "ports": {"prometheus": 9090, "alertmanager": 9093, "grafana": 3000, "cadvisor": 8080, "dcgm-exporter": DCGM_DEFAULTS["port"]},
     # uid each image runs as (nobody; grafana): the owner of its 0400 secret files

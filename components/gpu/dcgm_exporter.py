@@ -18,12 +18,12 @@ from typing import Any, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .. import naming
+from .. import naming, pins
 from ..config import model as m
 from . import dcgm_fields
 
 DEFAULTS: dict[str, Any] = {
-    "image": "nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless",
+    "image": pins.image("dcgm-exporter"),
     "port": 9400,
     "scrape_interval": "15s",
     "pod_resources_path": "/var/lib/kubelet/pod-resources",

@@ -22,7 +22,7 @@ from typing import Any, Optional
 
 import yaml
 
-from .. import tools
+from .. import pins, tools
 from ..config import ConfigError
 from ..render import stackfile
 from ..render.policy import check as policy_check
@@ -351,6 +351,57 @@ def file_changes(base: dict[str, str], head: dict[str, str]) -> list[str]:
 # --- markdown ------------------------------------------------------------------------------------
 
 
+STORAGE = {
+    "values.prometheus.prometheusSpec.storageSpec": "Prometheus",
+    "values.alertmanager.alertmanagerSpec.storage": "Alertmanager",
+}
+"""Release values that end up in a StatefulSet's volumeClaimTemplates."""
+
+RESIZE = ("the operator changes the StatefulSet's volumeClaimTemplates, which Kubernetes does not allow in place: the existing "
+          "volumes keep their old size and class. The operator's documented procedure "
+          "(https://prometheus-operator.dev/docs/platform/storage/#resizing-volumes): apply this change, then patch each PVC (`kubectl -n monitoring patch pvc <claim> -p "
+          "'{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"<size>\"}}}}'`, the StorageClass must allow volume expansion), "
+          "then `kubectl -n monitoring delete statefulset <name> --cascade=orphan` so the operator recreates it with the new template; "
+          "a new storage class needs new volumes (the data is not moved: keep the old claims until retention has passed)")
+
+
+def blocking_changes(changed: list) -> list[str]:
+    """Changes that look applied after `pulumi up` but do not do what they say."""
+    out = []
+    for (t, n), changes, replace in changed:
+        if t == "kubernetes:helm.sh/v3:Release":
+            for prefix, what in STORAGE.items():
+                moved = [(p, o, nw) for p, o, nw in changes if p == prefix or p.startswith(prefix + ".")]
+                if moved:
+                    shown = "; ".join(f"`{p.removeprefix(prefix + '.')}` {_show(o)} → {_show(nw)}" for p, o, nw in moved)
+                    out.append(f"- **{what} storage** ({shown}): {RESIZE}")
+        elif replace and t.startswith("kubernetes:"):
+            out.append(f"- `{t}` `{n}` is **replaced** ({', '.join(f'`{p}`' for p in replace[:3])} cannot change in place): "
+                       "it is deleted and created again; for a workload, a rollout with downtime")
+    return out
+
+
+def pin_changes(base_text: Optional[str], head_text: Optional[str]) -> list[str]:
+    """What a change of ``components/pins.yaml`` moves, and the upstream notes to read."""
+    if base_text is None or head_text is None or base_text == head_text:
+        return []
+    old, new = yaml.safe_load(base_text), yaml.safe_load(head_text)
+    lines = [f"- `{m.what}`: {_show(m.old)} → **{_show(m.new)}**" for m in pins.moves(old, new)]
+    ok, nk = old.get("kube-prometheus-stack", {}), new.get("kube-prometheus-stack", {})
+    if ok.get("chart") != nk.get("chart"):
+        lines.append(f"- kube-prometheus-stack chart {ok.get('chart')} → **{nk.get('chart')}**; read: "
+                     + ", ".join(pins.upgrade_sections(ok.get("chart"), nk.get("chart"), nk.get("upgrade-notes", ""))))
+    if ok.get("operator") != nk.get("operator"):
+        lines.append(f"- Prometheus Operator {ok.get('operator')} → **{nk.get('operator')}**: the monitoring.coreos.com **CRDs change** "
+                     "(Pulumi applies the new ones before the release, server-side; they are never deleted)")
+    elif ok.get("chart") != nk.get("chart"):
+        lines.append("- the operator (chart appVersion) is unchanged: **the CRDs do not change**")
+    od, nd = old.get("datadog", {}), new.get("datadog", {})
+    if od.get("chart") != nd.get("chart"):
+        lines.append(f"- Datadog chart {od.get('chart')} → **{nd.get('chart')}**; read: {nd.get('upgrade-notes', '')}")
+    return lines
+
+
 def stack_markdown(stack: str, base: Optional[dict[str, str]], head: dict[str, str], why: str, root: Path,
                    secret_changes: Optional[list[str]] = None) -> str:
     lines = [f"### Stack `{stack}`", ""]
@@ -367,8 +418,11 @@ def stack_markdown(stack: str, base: Optional[dict[str, str]], head: dict[str, s
         ("Secrets", secret_changes or []),
         ("Policy violations", policy_changes(base, head, stack, root)),
     ]
+    blocking = blocking_changes(changed)
     if not (added or removed or changed) and not any(s for _, s in sections):
         return "\n".join(lines + ["No changes.", ""])
+    if blocking:
+        lines += ["> [!CAUTION]", "> **Blocking: changes that do not do what they say**", ""] + blocking + [""]
     replaces = sum(1 for _, _, r in changed if r)
     lines.append(f"**+ {len(added)} ~ {len(changed) - replaces} − {len(removed)}, {replaces} replace** "
                  f"({len(added)} to add, {len(changed) - replaces} to update, {len(removed)} to delete, {replaces} to replace)")
@@ -431,6 +485,11 @@ def diff(base_ref: str, stack_arg: str, root: Optional[Path] = None) -> str:
         base_stacks = stackfile.available_stacks(worktree)
         stacks = sorted(set(head_stacks) | set(base_stacks)) if stack_arg == "all" else [stack_arg]
         parts = [MARKER, f"## infermon preview (offline) — base `{base_ref}` ({sha})", ""]
+        pinned = "components/pins.yaml"
+        moved = pin_changes((worktree / pinned).read_text() if (worktree / pinned).is_file() else None,
+                            (top / pinned).read_text() if (top / pinned).is_file() else None)
+        if moved:
+            parts += ["### Pinned versions", "", *moved, ""]
         # every side of every stack is its own render process: run them on all the machine's cores
         sides = {(stack, side): (tree, tmp / ("head" if side == "head" else "base-out") / stack)
                  for stack in stacks if stack in head_stacks for side, tree in (("head", top), ("base", worktree))}
