@@ -90,9 +90,9 @@ def unwritable_file(path: Path) -> Optional[str]:
     path = path.absolute()
     if path.is_dir():
         return "is a directory"
-    if path.exists():
-        return None if os.access(path, os.W_OK) else "is not writable"
-    return unwritable(path.parent) if not path.parent.exists() else (None if os.access(path.parent, os.W_OK | os.X_OK) else f"{path.parent} is not writable")
+    if path.exists() and not os.access(path, os.W_OK):
+        return "is not writable"
+    return unwritable(path.parent)  # the directory it goes in (created if missing)
 
 
 def _write_report(path: str, text: str) -> None:

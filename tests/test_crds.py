@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pulumi
-from conftest import objects, rendered_stack  # noqa: F401
+import yaml
+from conftest import rendered_stack
 
-from components import pins, tools
+from components import pins
 from components.kube_prometheus_stack import CRD_TYPE, adopt_crd
 
 
@@ -35,17 +36,13 @@ def test_every_crd_is_adopted_and_never_deleted():
     assert adopt_crd(pulumi.ResourceTransformArgs(True, "kubernetes:core/v1:Secret", "x", {}, pulumi.ResourceOptions())) is None
 
 
-def test_the_pins_agree():
-    """One set of pins: the chart's images are what the tools build and the docker platform runs,
-    the CRD source names the operator tag, the Datadog chart is what the program deploys."""
-    from components.datadog.component import CHART_VERSION as DATADOG
-    from components.docker.containers import DEFAULTS as DOCKER
-    from components.gpu.dcgm_exporter import DEFAULTS as DCGM
-
-    k = pins.kps()
-    assert tools.pin_mismatches("kube-prometheus-stack", k["chart"], tools.chart_images(), DOCKER["images"]) == []
-    assert pins.load()["crds"]["source"].count("{operator}") == 1
-    assert DATADOG == pins.load()["datadog"]["chart"] and DCGM["image"] == pins.image("dcgm-exporter")
+def test_every_operator_kind_the_stacks_create_has_its_crd_applied():
+    """A monitoring.coreos.com object whose CRD Pulumi does not apply would be refused."""
+    plurals = set(pins.load()["crds"]["plurals"])
+    for stack in ("dev", "prod"):
+        docs = [yaml.safe_load(t) for rel, t in rendered_stack(stack).files.items() if rel.startswith("kubernetes/")]
+        kinds = {o["kind"] for o in docs if o["apiVersion"].startswith("monitoring.coreos.com/")}
+        assert kinds and {k.lower() + "s" for k in kinds} <= plurals, kinds
 
 
 def test_a_moved_operator_is_caught_by_the_crd_urls():

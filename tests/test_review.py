@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 import shutil
 import subprocess
 from pathlib import Path
@@ -47,6 +48,17 @@ def repo(tmp_path_factory) -> Path:
     git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "add", "-A")
     git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "base")
     return repo
+
+
+@contextmanager
+def committed(repo: Path, message: str):
+    """What the working tree holds, committed as the new base for the block; undone after it."""
+    git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "add", "-A")
+    git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", message)
+    try:
+        yield
+    finally:
+        git(repo, "reset", "-q", "--hard", "HEAD~1")
 
 
 @pytest.fixture
@@ -105,16 +117,12 @@ DOCKER = {
 
 def test_docker_config_change_shows_the_file_diff(clean):
     (clean / "stacks" / "Pulumi.d.yaml").write_text(yaml.safe_dump({"config": {f"infermon:{k}": v for k, v in DOCKER.items()}}))
-    git(clean, "-c", "user.email=t@t", "-c", "user.name=t", "add", "-A")
-    git(clean, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "docker stack")
-    try:
+    with committed(clean, "docker stack"):
         cfg = dict(DOCKER, prometheus={"scrapeInterval": "15s"})
         (clean / "stacks" / "Pulumi.d.yaml").write_text(yaml.safe_dump({"config": {f"infermon:{k}": v for k, v in cfg.items()}}))
         out = diff("HEAD", "d", clean)
         assert "| ± **replace** | `docker:index/container:Container` | `d-h1-prometheus` |" in out  # pulumi-docker recreates it
         assert "- `prometheus/prometheus.yml`:" in out and "-  scrape_interval: 30s\n+  scrape_interval: 15s" in out
-    finally:
-        git(clean, "reset", "-q", "--hard", "HEAD~1")
 
 
 def test_retention_change_shows_old_and_new_value(clean):
@@ -136,14 +144,11 @@ def test_threshold_change_shows_the_rule_expression_of_that_rule_only(clean):
 def test_changed_secret_says_changed_and_never_shows_a_value(clean):
     cfg = dict(STACK, prometheus={"remoteWrite": [{"name": "m", "url": "https://mimir/push", "bearerTokenSecret": "tok"}]})
     write_stack(clean, dict(cfg, tok={"secure": "v1:AAAA-old-ciphertext"}))
-    git(clean, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", "secret")
-    try:
+    with committed(clean, "secret"):
         write_stack(clean, dict(cfg, tok={"secure": "v1:BBBB-new-ciphertext"}))
         out = diff("HEAD", "t", clean)
         assert "- `infermon:tok`: changed (value not shown)" in out
         assert "AAAA" not in out and "BBBB" not in out and "offline-placeholder" not in out
-    finally:
-        git(clean, "reset", "-q", "--hard", "HEAD~1")
 
 
 def manifest(*resources):
@@ -182,10 +187,6 @@ def test_two_hundred_changed_dashboards_collapse(tmp_path):
     assert before.count("~ query of “p”") == 25
 
 
-def commit_all(repo: Path, message: str) -> None:
-    git(repo, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qam", message)
-
-
 def test_a_chart_bump_lists_chart_operator_crds_and_the_upgrade_notes(clean):
     pins = clean / "components" / "pins.yaml"
     pins.write_text(pins.read_text().replace("chart: 88.5.3", "chart: 90.1.0").replace("operator: v0.93.1", "operator: v0.95.0"))
@@ -210,9 +211,7 @@ def test_a_chart_bump_on_the_same_operator_says_the_crds_stay(clean):
 
 def test_a_storage_change_is_a_blocking_finding_with_the_procedure(clean):
     write_stack(clean, dict(STACK, prometheus={"storage": {"size": "50Gi"}}))
-    git(clean, "-c", "user.email=t@t", "-c", "user.name=t", "add", "-A")
-    commit_all(clean, "storage")
-    try:
+    with committed(clean, "storage"):
         write_stack(clean, dict(STACK, prometheus={"storage": {"size": "200Gi", "storageClass": "fast-ssd"}}))
         out = diff("HEAD", "t", clean)
         assert "**Blocking: changes that do not do what they say**" in out
@@ -220,8 +219,6 @@ def test_a_storage_change_is_a_blocking_finding_with_the_procedure(clean):
         assert blocking.startswith("- **Prometheus storage** (`volumeClaimTemplate.spec.resources.requests.storage` `50Gi` → `200Gi`; "
                                    "`volumeClaimTemplate.spec.storageClassName` _(unset)_ → `fast-ssd`)"), blocking
         assert "patch each PVC" in blocking and "--cascade=orphan" in blocking
-    finally:
-        git(clean, "reset", "-q", "--hard", "HEAD~1")
 
 
 def test_a_retention_change_is_not_blocking(clean):

@@ -14,6 +14,13 @@ def parse(expr: str):
     return promql_parser.parse(expr)
 
 
+def selectors(expr: str) -> list:
+    """Every vector selector of the query, in order (``str()`` of one is its PromQL text)."""
+    out: list = []
+    promql_parser.walk(parse(expr), lambda n: out.append(n) if isinstance(n, promql_parser.VectorSelector) else None)
+    return out
+
+
 def metric_names(expr: str) -> set[str]:
     """Every metric name the query selects (by name or ``__name__`` matcher alternatives)."""
     names: set[str] = set()

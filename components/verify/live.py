@@ -32,15 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-import promql_parser
 import yaml
 
+from ..catalog.promql import GRAFANA_VARIABLES, metric_names, selectors
 from ..render import render
 from .run import Check, Report, pool_name, sanitize
-
-RANGES = {"$__rate_interval": "5m", "$__range": "1h", "$__interval": "1m"}
-"""Grafana's interval variables as a live check evaluates them (a 5m rate window holds several
-scrapes at any interval a stack may set)."""
 
 
 class LiveError(Exception):
@@ -90,11 +86,9 @@ class LiveProm:
         p = urllib.parse.urlsplit(url)
         if p.scheme not in ("http", "https") or not p.hostname:
             raise LiveError(f"--prometheus-url {display_url(url)!r}: expected http(s)://host[:port][/path]")
-        self.base = url.rstrip("/")
-        self.shown = display_url(self.base)
+        self.base = self.shown = display_url(url).rstrip("/")
         self.headers = auth.headers()
-        if p.username is not None:
-            self.base = urllib.parse.urlunsplit(p._replace(netloc=p.hostname + (f":{p.port}" if p.port else ""))).rstrip("/")
+        if p.username is not None:  # user:password@ in the URL: sent as basic auth, never shown
             self.headers = {"Authorization": "Basic " + base64.b64encode(
                 f"{urllib.parse.unquote(p.username)}:{urllib.parse.unquote(p.password or '')}".encode()).decode()}
         self.context = ssl.create_default_context(cafile=str(auth.ca_file)) if auth.ca_file else None
@@ -279,7 +273,7 @@ LABEL_VALUES = re.compile(r"^label_values\((?:(.*),\s*)?([a-zA-Z_][a-zA-Z0-9_]*)
 def substitute(expr: str, values: dict[str, str]) -> str:
     """A query with Grafana's variables replaced as Grafana sends them: ``$__rate_interval`` and
     friends by durations, ``$var`` by the selected values (All: the variable's ``allValue``)."""
-    for var, value in RANGES.items():
+    for var, value in GRAFANA_VARIABLES.items():
         expr = expr.replace(var, value)
     for name in sorted(values, key=len, reverse=True):
         expr = expr.replace(f"${{{name}}}", values[name]).replace(f"${name}", values[name])
@@ -330,12 +324,6 @@ def enumerate_variables(prom: LiveProm, dashboard: dict[str, Any]) -> tuple[dict
         all_value = v.get("allValue")
         chosen[name] = all_value if v.get("includeAll") and all_value else _regex_of(found) or ".*"
     return chosen, values, findings
-
-
-def selectors(expr: str) -> list[promql_parser.VectorSelector]:
-    out: list = []
-    promql_parser.walk(promql_parser.parse(expr), lambda n: out.append(n) if isinstance(n, promql_parser.VectorSelector) else None)
-    return out
 
 
 def _name(sel: Any) -> str:
@@ -407,13 +395,7 @@ def _panels(dash: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _panel_names(p: dict[str, Any]) -> set[str]:
-    out: set[str] = set()
-    for t in p.get("targets", []):
-        try:
-            out.update(_name(s) for s in selectors(substitute(t.get("expr", ""), {})))
-        except Exception:  # noqa: BLE001
-            pass
-    return out
+    return {n for t in p.get("targets", []) if t.get("expr") for n in metric_names(t["expr"])}
 
 
 def check_panels(prom: LiveProm, d: Declared, progress: Callable[[str], None]) -> tuple[Check, Check, tuple[int, int]]:
@@ -458,7 +440,7 @@ def check_panels(prom: LiveProm, d: Declared, progress: Callable[[str], None]) -
             (answering, panels))
 
 
-def _missing_services(dash: dict[str, Any], offered: list[str], services: dict[str, str]) -> list[str]:
+def _missing_services(dash: dict[str, Any], offered: list[str], services: dict[str, tuple[str, str]]) -> list[str]:
     """Declared services the dashboard's ``$service`` dropdown does not offer."""
     var = next(v for v in dash["templating"]["list"] if v["name"] == "service")
     q = var.get("query")
