@@ -30,6 +30,7 @@ STACK = {
         {"name": "a", "kind": "arks-runtime", "staticTargets": ["a:8080"]},
         {"name": "g", "kind": "arks-gateway", "staticTargets": ["g:8080"]},
         {"name": "m", "kind": "mlserver", "staticTargets": ["m:8082"]},
+        {"name": "k", "kind": "vllm", "namespace": "llm", "selector": {"app": "k"}},  # discovered by a ServiceMonitor
     ],
     "endpoints": [{"name": "d", "kind": "databricks", "host": "adb-1.azuredatabricks.net", "endpoints": ["e1"], "tokenSecret": "tok"}],
     "gpuPools": [{"name": "p", "nodeSelector": {"gpu": "yes"}, "extraCounters": [
@@ -193,6 +194,14 @@ def fixtures(alert: str, fire: bool) -> list[tuple[str, list[dict]]]:
     if alert == "InfermonTargetDown":
         return [("t", [gauge("up", {"service": "t", "job": "inference/t", "instance": "t:8002"}, 0 if f else 1)]),
                 ("", [gauge("up", {"gpu_pool": "p", "job": "dcgm", "instance": "n1:9400", "service": "dcgm-exporter-p"}, 0 if f else 1)])]
+    if alert == "InfermonTargetMissing":
+        # a monitor that selects nothing, and a pool whose exporters never schedule, leave no up series at all;
+        # a target that is down still has one (InfermonTargetDown's case)
+        other = gauge("up", {"service": "t", "job": "inference/t", "instance": "t:8002"}, 1)
+        if f:
+            return [("k", [other]), ("", [other])]
+        return [("k", [gauge("up", {"service": "k", "job": "inference-k", "instance": "10.0.0.7:8000"}, "1x60 0x120"),
+                       gauge("up", {"gpu_pool": "p", "job": "dcgm-exporter-p", "instance": "10.0.0.9:9400"}, 0)])]
     if alert == "InfermonScrapesFailing":
         flap = " ".join("1" if i % 2 else "0" for i in range(MINUTES))
         return [("m", [gauge("up", {"service": "m", "job": "inference/m", "instance": "m:8082"}, flap if f else f"1x{MINUTES}")])]

@@ -72,6 +72,8 @@ def test_a_monitor_that_selects_nothing_is_named(faulted):
             "app.kubernetes.io/name=mlserver") in checks["targets"].failures
     assert any(f.startswith("infermon-mlserver: service diffusion (mlserver) is not among $service's values")
                for f in checks["dashboard variables"].failures)
+    # and the alert for it fires: without a target there is no up series for InfermonTargetDown
+    assert any(f.split("pending: ")[-1].startswith("InfermonTargetMissing (diffusion)") for f in checks["alerts firing"].failures)
     # the other monitored services are not blamed
     assert len([f for f in checks["targets"].failures if "selects nothing" in f]) == 1
 

@@ -165,8 +165,25 @@ def target_down_spec(kind: str) -> AlertSpec:
                      "Prometheus cannot scrape {{ $labels.instance }} (job {{ $labels.job }}).", KIND_DASHBOARD.get(kind, "infermon-llm-runtime"))
 
 
+def target_missing_spec(kind: str) -> AlertSpec:
+    """InfermonTargetMissing: a ServiceMonitor/PodMonitor (or a pool's DCGM exporters) with no
+    target at all has no ``up`` series, so InfermonTargetDown never sees it."""
+    if kind == "dcgm":
+        return AlertSpec("InfermonTargetMissing", ("dcgm",), "", "==", 1, "15m", "warning",
+                         "GPU pool {{ $labels.gpu_pool }} has no DCGM exporter target",
+                         "Prometheus scrapes no DCGM exporter of pool {{ $labels.gpu_pool }}: its exporter pods are not "
+                         "scheduled (node selector, taints) or its ServiceMonitor selects nothing. GPU alerts on it are blind.",
+                         KIND_DASHBOARD["dcgm"], scope="fleet")
+    return AlertSpec("InfermonTargetMissing", (kind,), "", "==", 1, "15m", "warning",
+                     "{{ $labels.service }}: no scrape target at all",
+                     "Prometheus scrapes no target of {{ $labels.service }}: its monitor selects no Service or Pod (labels, "
+                     "namespace, port name) or the workload has no ready pods. Its panels are empty and its alerts blind.",
+                     KIND_DASHBOARD.get(kind, "infermon-llm-runtime"))
+
+
 def _target_rules(loaded: LoadedConfig, ts: list[Target], disabled: set[str]) -> list[dict]:
     rules = []
+    discovered = {s.name for s in loaded.config.inference if s.selector}  # static targets always have an up series
     for t in ts:
         if "InfermonTargetDown" not in disabled:
             rules.append(_alert(loaded, target_down_spec(t.kind), f'up{{service="{t.name}"}} == 0', t.team, t.name))
@@ -176,8 +193,15 @@ def _target_rules(loaded: LoadedConfig, ts: list[Target], disabled: set[str]) ->
                              "Only {{ $value | humanizePercentage }} of scrapes succeeded over 15 minutes.", KIND_DASHBOARD.get(t.kind, "infermon-llm-runtime"))
             rules.append(_alert(loaded, spec, f'avg_over_time(up{{service="{t.name}"}}[15m]) < 0.9 and avg_over_time(up{{service="{t.name}"}}[15m]) > 0',
                                 t.team, t.name))
+        if t.name in discovered and "InfermonTargetMissing" not in disabled:
+            rules.append(_alert(loaded, target_missing_spec(t.kind), f'absent(up{{service="{t.name}"}})', t.team, t.name))
     if loaded.config.gpu_pools and "InfermonTargetDown" not in disabled:
         rules.append(_alert(loaded, target_down_spec("dcgm"), 'up{gpu_pool!=""} == 0', loaded.config.alerts.team, None))
+    if loaded.config.cluster.platform != "docker" and "InfermonTargetMissing" not in disabled:
+        for pool in sorted({p.name for p in loaded.config.gpu_pools if p.mode == "exporter"}):
+            rule = _alert(loaded, target_missing_spec("dcgm"), f'absent(up{{gpu_pool="{pool}"}})', loaded.config.alerts.team, None)
+            rule["labels"]["gpu_pool"] = pool  # one rule per pool (promtool lints rules that differ by expression only)
+            rules.append(rule)
     return rules
 
 

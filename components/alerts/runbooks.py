@@ -155,6 +155,12 @@ RUNBOOKS: dict[str, Runbook] = {
         "Prometheus cannot scrape a target of the service (or a DCGM exporter): its metrics and alerts are blind.",
         "The target's error on Prometheus' Targets page (connection refused, TLS, 401/403, wrong Content-Type); "
         "then whether the workload runs and its metrics port and path match the stack's config."),
+    "InfermonTargetMissing": Runbook(
+        "Prometheus has no scrape target at all for the service (or for a GPU pool's DCGM exporters): there is no `up` series, "
+        "so InfermonTargetDown cannot fire, and every panel and alert of it is empty.",
+        "`infermon verify --live` names why (\"selects nothing: no Service in namespace … matches …\", a port that is not "
+        "exposed, a monitor Prometheus never loaded); otherwise whether the workload has ready pods, and for a GPU pool "
+        "whether the exporter DaemonSet schedules on its nodes (node selector, tolerations)."),
     "InfermonScrapesFailing": Runbook(
         "More than one scrape in ten of a target failed over 15 minutes, while some still succeed.",
         "Scrape duration against the timeout, and the target's load: a slow or overloaded metrics endpoint."),

@@ -185,7 +185,7 @@ ALERTS: tuple[AlertSpec, ...] = (
 
 BY_NAME = {a.name: a for a in ALERTS}
 
-TARGET_ALERTS = ("InfermonTargetDown", "InfermonScrapesFailing")
+TARGET_ALERTS = ("InfermonTargetDown", "InfermonScrapesFailing", "InfermonTargetMissing")
 SLO_ALERTS = ("SLOAvailabilityBurnRate", "SLOLatencyBurnRate")
 ALL_NAMES = tuple(BY_NAME) + TARGET_ALERTS + SLO_ALERTS
 

@@ -49,7 +49,7 @@ FAULT_FOR = {
     "MLServerNotReady": "not_ready", "DatabricksHighErrorRatio": "error_burst", "DatabricksHighP99Latency": "latency_spike",
     "GPUXidError": "xid", "GPUXidApplicationError": "xid_app", "GPUTemperatureHigh": "overheat", "GPUFramebufferNearFull": "fb_full", "GPURowRemapFailure": "row_remap", "GPUUncorrectableRowRemap": "row_remap",
     "GPUAllocatedButIdle": "idle", "SLOAvailabilityBurnRate": "error_burst", "SLOLatencyBurnRate": "latency_spike",
-    "InfermonTargetDown": "down", "InfermonScrapesFailing": "down",
+    "InfermonTargetDown": "down", "InfermonScrapesFailing": "down", "InfermonTargetMissing": "missing",
 }
 """The simulator fault that must bring each alert to pending/firing."""
 
@@ -444,6 +444,18 @@ class Loopback:
     url: str
     prometheus: str
     """e.g. ``prometheus 3.14.0``."""
+    sd_files: list[Path]
+    """The file-discovery file of every job, in the order of ``plan.jobs``."""
+
+    def drop_targets(self, service: str) -> None:
+        """Discovery stops finding the targets of ``service`` (as when its monitor selects nothing
+        any more): Prometheus drops them and marks their series stale."""
+        mine = {u.split("://", 1)[1] for u in self.plan.by_service[service]}
+        for path in self.sd_files:
+            groups = json.loads(path.read_text())
+            kept = [dict(g, targets=[t for t in g["targets"] if t not in mine]) for g in groups]
+            if kept != groups:
+                path.write_text(json.dumps(kept))
 
 
 @contextmanager
@@ -473,6 +485,13 @@ def loopback(rendered: render.Rendered, progress: Callable[[str], None] = print,
             raise RuntimeError(f"simulators did not start: {sims.stderr.read()}")
 
         config = prometheus_config(plan, shortened_rules(rendered, tmp, tamper))
+        sd_files = []
+        for i, job in enumerate(config["scrape_configs"]):  # static targets as file discovery, so they can vanish
+            path = tmp / "sd" / f"{i}.json"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(json.dumps(job.pop("static_configs", [])))
+            job["file_sd_configs"] = [{"files": [str(path)]}]
+            sd_files.append(path)
         (tmp / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
         server = tools.find("prometheus")
         if server.path is None:
@@ -493,7 +512,7 @@ def loopback(rendered: render.Rendered, progress: Callable[[str], None] = print,
 
         _wait(all_up, 40)
         time.sleep(12)  # a few scrapes and rule evaluations
-        yield Loopback(prom, plan, prom.base, server.describe())
+        yield Loopback(prom, plan, prom.base, server.describe(), sd_files)
     finally:
         for p in reversed(procs):
             p.terminate()
@@ -560,12 +579,18 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
         rules = sorted({(r["alert"], r.get("labels", {}).get("service", "")) for rel, t in rendered.files.items()
                         if rel.startswith("prometheus/rules/") for g in yaml.safe_load(t)["groups"] for r in g["rules"] if "alert" in r})
         # an application XID replaces the hardware one on the same GPU, so it comes after the other faults
-        later = {"xid_app", "down"}
+        later = {"xid_app", "down", "missing"}
         # every fault with one scrape in ten lost: alerts must still fire through gaps in the data
         faulty = sorted(set(FAULT_FOR.values()) - later) + ["scrape_loss"]
-        for phase, faults in (("faults", faulty), ("application XID", ["xid_app"]), ("outage", ["down"])):
+        for phase, faults in (("faults", faulty), ("application XID", ["xid_app"]), ("outage", ["down"]), ("lost target", ["missing"])):
             expected = [(a, s) for a, s in rules if FAULT_FOR.get(a) in faults]
-            if phase == "outage":  # one target goes down: the first static or monitored inference service
+            if phase == "lost target":  # a monitored service's targets disappear (its monitor selects nothing)
+                if not expected:
+                    continue
+                victim = next(s for a, s in expected if s)
+                expected = [(a, s) for a, s in expected if s == victim]
+                fleet.drop_targets(victim)
+            elif phase == "outage":  # one target goes down: the first static or monitored inference service
                 victim = next(s for a, s in expected if s)
                 expected = [(a, s) for a, s in expected if s == victim]
                 _fault(plan.by_service[victim], "down")
