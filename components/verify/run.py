@@ -355,8 +355,8 @@ def prometheus_config(plan: Plan, rule_files: list[str]) -> dict[str, Any]:
             "rule_files": rule_files, "scrape_configs": plan.jobs}
 
 
-BROKEN_EXPR = "vector(1) + on() up"
-"""Fails at every evaluation (many series on the right of a one-to-one match)."""
+BROKEN_EXPR = 'vector(1) + on() (vector(1) or label_replace(vector(1), "x", "y", "", ""))'
+"""Fails at every evaluation, whatever the data: two series on the right of a one-to-one match."""
 
 
 def shortened_rules(rendered: render.Rendered, tmp: Path, tamper: Optional[Tamper] = None) -> list[str]:
