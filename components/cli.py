@@ -42,7 +42,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     for stack in stacks:
         print(f"infermon: rendering stack '{stack}'…", file=sys.stderr)
         try:
-            rendered.append(render.build(stack, root))
+            rendered.append(render.build(stack, root, config_of=args.config_of))
         except (ConfigError, stackfile.StackFileError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             print("nothing was written.", file=sys.stderr)
@@ -141,7 +141,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from .review.diff import run_diff
 
-    return run_diff(args.base, args.stack, Path(args.project_dir) if args.project_dir else None, args.out)
+    if args.against:
+        if args.base or args.stack == "all":
+            print("error: --against compares two stacks of the working tree: give --stack STACK --against TARGET, without --base",
+                  file=sys.stderr)
+            return EXIT_INVALID
+    elif not args.base:
+        print("error: give --base GIT_REF (a pull request's changes) or --stack STACK --against TARGET (a promotion review)", file=sys.stderr)
+        return EXIT_INVALID
+    return run_diff(args.base, args.stack, Path(args.project_dir) if args.project_dir else None, args.out, args.against)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -225,6 +233,48 @@ def _verify_live(args: argparse.Namespace, root: Optional[Path]) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    """A stack's effective config: every value with the file (and line) it came from."""
+    from .config.layers import LayerError
+    from .render import effective, stackfile
+
+    root = Path(args.project_dir) if args.project_dir else None
+    try:
+        if args.flat:
+            print(effective.flat(args.stack, root), end="")
+            return EXIT_OK
+        out = [effective.header(args.stack, root), *effective.lines(args.stack, args.key, root)]
+    except (stackfile.StackFileError, effective.KeyNotFound) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except LayerError as exc:
+        for path, message, origin in exc.problems:
+            print(f"error: {path}: {message}" + (f" [{origin}]" if origin else ""), file=sys.stderr)
+        return EXIT_INVALID
+    print("\n".join(out))
+    return EXIT_OK
+
+
+def _esc_files(args: argparse.Namespace, stacks: list[str]) -> Optional[str]:
+    """Record ``--esc-file [STACK=]FILE`` for the renders; the problem, if any."""
+    given = getattr(args, "esc_file", None) or []
+    by_stack: dict[str, list[str]] = {}
+    for item in given:
+        stack, sep, file = item.rpartition("=")
+        if not sep:
+            if len(stacks) != 1:
+                return f"--esc-file {item}: with several stacks, say which one it is for: --esc-file STACK={item}"
+            stack, file = stacks[0], item
+        if not Path(file).is_file():
+            return f"--esc-file {item}: no such file"
+        by_stack.setdefault(stack, []).append(str(Path(file).resolve()))
+    if by_stack:
+        from .render.stackfile import ESC_FILES
+
+        os.environ[ESC_FILES] = json.dumps(by_stack)
+    return None
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     """The config reference and the alert runbooks, generated from the code."""
     from .alerts.runbooks import runbook_files
@@ -259,6 +309,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml) or 'all' (default: dev)")
     r.add_argument("--out", default=None, help="output directory (default: out/<stack>; with --stack all, DIR/<stack>)")
     r.add_argument("--project-dir", default=None, help="directory holding stacks/ (default: this checkout)")
+    r.add_argument("--config-of", default=None, metavar="STACK", help="render --stack as it would be with STACK's configuration "
+                   "(what `diff --against` compares)")
     r.set_defaults(func=cmd_render)
 
     c = sub.add_parser("check", help="run the CrossGuard policy rules on the offline render (like pulumi preview --policy-pack)")
@@ -266,8 +318,11 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--project-dir", default=None, help="directory holding stacks/ (default: this checkout)")
     c.set_defaults(func=cmd_check)
 
-    df = sub.add_parser("diff", help="Markdown preview diff between GIT_REF and the working tree, for a PR comment")
-    df.add_argument("--base", required=True, help="git ref to compare against (e.g. origin/main, HEAD~1)")
+    df = sub.add_parser("diff", help="Markdown preview diff between GIT_REF and the working tree, for a PR comment; or, with "
+                        "--against, between two stacks (a promotion review)")
+    df.add_argument("--base", default=None, help="git ref to compare against (e.g. origin/main, HEAD~1)")
+    df.add_argument("--against", default=None, metavar="TARGET", help="show what would change in stack TARGET if it had --stack's "
+                    "configuration (e.g. --stack staging --against prod)")
     df.add_argument("--stack", default="all", help="stack name or 'all' (default: all)")
     df.add_argument("--all-stacks", dest="stack", action="store_const", const="all", help="same as --stack all")
     df.add_argument("--project-dir", default=None, help="the git checkout (default: this one)")
@@ -288,6 +343,19 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--project-dir", default=None, help="directory holding stacks/ (default: this checkout)")
     v.set_defaults(func=cmd_verify)
 
+    cf = sub.add_parser("config", help="print a stack's effective configuration, each value with the file and line it came from")
+    cf.add_argument("--stack", default="dev", help="stack name (default: dev)")
+    cf.add_argument("key", nargs="?", default=None, help="only this key and what is under it, e.g. alerts.thresholds or "
+                    "inference[chat-vllm] (a list item by name or index)")
+    cf.add_argument("--flat", action="store_true", help="print the stack as one complete stack file, shared files merged in")
+    cf.add_argument("--project-dir", default=None, help="directory holding stacks/ (default: this checkout)")
+    cf.set_defaults(func=cmd_config)
+
+    for sp in (r, c, df, v, cf):
+        sp.add_argument("--esc-file", action="append", metavar="[STACK=]FILE",
+                        help="values of the stack's Pulumi ESC environment: the JSON of `esc env open <org>/<project>/<env>` "
+                        "(repeat in import order; STACK= names the stack when several are rendered)")
+
     d = sub.add_parser("docs", help="generate the config reference from the typed model")
     d.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "config-reference.md"))
     d.add_argument("--check", action="store_true", help="fail when the file is not up to date")
@@ -297,6 +365,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parser().parse_args(argv)
+    if getattr(args, "esc_file", None):
+        stacks = [s for s in (getattr(args, "stack", None), getattr(args, "against", None)) if s and s != "all"]
+        if problem := _esc_files(args, stacks):
+            print(f"error: {problem}", file=sys.stderr)
+            return EXIT_INVALID
     try:
         return args.func(args)
     except OSError as exc:  # a file or directory the user named: one line, no traceback

@@ -14,12 +14,16 @@ import json
 import types
 import typing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Optional, Union
 
 from pydantic import BaseModel, ValidationError
 
 from ..gpu import dcgm_fields
+from . import layers
 from . import model as m
+from .sources import SourceError
+from .sources import fmt_path as _fmt_path
 
 NAMESPACE = "infermon"
 
@@ -28,16 +32,19 @@ NAMESPACE = "infermon"
 class ConfigIssue:
     path: str
     message: str
+    where: str = ""
+    """The file and line the value came from (and the stacks inheriting it from a shared file)."""
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        text = f"{self.path}: {self.message}" if self.path else self.message
+        return f"{text} [{self.where}]" if self.where else text
 
 
 class ConfigError(Exception):
     """Invalid configuration: every issue found, in path order."""
 
     def __init__(self, issues: Iterable[ConfigIssue], stack: str = ""):
-        self.issues = sorted(set(issues), key=lambda i: (i.path, i.message))
+        self.issues = sorted(set(issues), key=lambda i: (i.path, i.message, i.where))
         self.stack = stack
         where = f" in stack '{stack}'" if stack else ""
         lines = [f"invalid infermon configuration{where} ({len(self.issues)} problem{'s' if len(self.issues) != 1 else ''}):"]
@@ -66,18 +73,6 @@ class LoadedConfig:
 
 
 # --- path helpers ---------------------------------------------------------------------
-
-
-def _fmt_path(parts: Iterable[Union[str, int]]) -> str:
-    out = ""
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        elif any(c in p for c in "./ "):
-            out += f'["{p}"]'
-        else:
-            out += ("." if out else "") + p
-    return out
 
 
 def _unwrap(tp: Any) -> Any:
@@ -617,6 +612,38 @@ def parse(raw: dict[str, Any], secret_keys: Iterable[str], stack: str) -> Loaded
     return LoadedConfig(cfg, stack, environment, tuple(refs))
 
 
+def _parts(path: str) -> list[Union[str, int]]:
+    """The parts of a message path (``inference[2].alerts.X``, ``selector["a.b/c"]``)."""
+    import re
+
+    return [int(i) if i else (q if q else k) for k, q, i in re.findall(r'([^.\[\]"]+)|\["([^"]*)"\]|\[(\d+)\]', path)]
+
+
+def load(raw: dict[str, Any], secret_keys: Iterable[str], stack: str, project: Path, config_stack: Optional[str] = None) -> LoadedConfig:
+    """What the program validates: ``raw`` (the namespace as Pulumi hands it over) merged over
+    the shared files it extends, every problem located in the file that set the value
+    (``config_stack``: the stack file the values came from, when not ``stack``'s own)."""
+    raw = {k: _decode(v) for k, v in raw.items()}
+    try:
+        layered = layers.effective(raw, config_stack or stack, project)
+    except layers.LayerError as exc:
+        raise ConfigError([ConfigIssue(path, msg, str(origin) if origin else "") for path, msg, origin in exc.problems], stack) from None
+    except SourceError as exc:
+        raise ConfigError([ConfigIssue(layers.EXTENDS, str(exc))], stack) from None
+    try:
+        return parse(layered.values, secret_keys, stack)
+    except ConfigError as exc:
+        located = [ConfigIssue(i.path, i.message, layered.where(layered.origin(_parts(i.path)))) for i in exc.issues]
+        raise ConfigError(located, stack) from None
+
+
+PROJECT_DIR: Optional[Path] = None
+"""The project directory the program reads shared files from (the offline render sets it; under
+the Pulumi CLI the program runs in the project directory)."""
+CONFIG_STACK: Optional[str] = None
+"""Offline only (``render --config-of``): the stack whose file the config came from."""
+
+
 def from_pulumi() -> LoadedConfig:
     """Read the namespace from the Pulumi runtime (the real engine, or the mock engine in a render)."""
     import pulumi
@@ -628,7 +655,7 @@ def from_pulumi() -> LoadedConfig:
     all_cfg.update(rc.CONFIG.get())
     raw = {k[len(prefix):]: v for k, v in all_cfg.items() if k.startswith(prefix)}
     secrets = [k[len(prefix):] for k in raw_secret_keys() if k.startswith(prefix)]
-    return parse(raw, secrets, pulumi.get_stack())
+    return load(raw, secrets, pulumi.get_stack(), PROJECT_DIR or Path.cwd(), CONFIG_STACK)
 
 
 def raw_secret_keys() -> list[str]:

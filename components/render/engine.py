@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
@@ -15,6 +16,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from ..config import from_pulumi
+from ..config import load as config_load
 from ..config.load import NAMESPACE
 
 SECRET = "[secret]"
@@ -124,7 +126,8 @@ class _Monitor(pm.MockMonitor):
         return response
 
 
-def run(stack: str, raw_config: dict[str, Any], secret_keys: list[str], program=None) -> RenderRun:
+def run(stack: str, raw_config: dict[str, Any], secret_keys: list[str], program=None, project: Optional[Path] = None,
+        config_stack: Optional[str] = None) -> RenderRun:
     """Run ``program`` (default: the infermon program's ``build``) with the stack's config.
 
     ``raw_config`` is the ``infermon:`` namespace as the engine would pass it (values of
@@ -142,6 +145,9 @@ def run(stack: str, raw_config: dict[str, Any], secret_keys: list[str], program=
     set_all_config(config, [f"{NAMESPACE}:{k}" for k in secret_keys])
 
     outputs: dict[str, Any] = {}
+    # the shared files the stack extends are read from the project, as `pulumi up` reads them from its directory
+    config_load.PROJECT_DIR = project
+    config_load.CONFIG_STACK = config_stack if config_stack != stack else None
 
     def body() -> None:
         # the program reads its config through the Pulumi runtime, exactly as under `pulumi up`

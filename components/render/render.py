@@ -18,7 +18,8 @@ import yaml
 
 from .. import naming
 from ..kube_prometheus_stack import delivered_alertmanager_config
-from ..config import LoadedConfig, parse
+from ..config import LoadedConfig
+from ..config.load import load as load_config
 from . import engine, stackfile, validate
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -84,11 +85,14 @@ def _object_path(obj: dict[str, Any]) -> str:
     return f"kubernetes/{ns}/{obj['kind'].lower()}-{md['name']}.yaml"
 
 
-def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[str, str]] = None) -> Rendered:
-    """Validate the stack's config (raises ConfigError) and render it in memory."""
-    sf = stackfile.read(stack, root, secret_values)
-    loaded = parse(sf.config, sf.secret_keys, stack)
-    run = engine.run(stack, sf.config, sf.secret_keys)
+def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[str, str]] = None,
+          esc_files: Optional[list[Path]] = None, config_of: Optional[str] = None) -> Rendered:
+    """Validate the stack's config (raises ConfigError) and render it in memory; with
+    ``config_of``, the stack as it would be with that other stack's configuration."""
+    sf = stackfile.read(config_of or stack, root, secret_values, esc_files)
+    project = stackfile.project_dir(root)
+    loaded = load_config(sf.config, sf.secret_keys, stack, project, config_stack=sf.stack)
+    run = engine.run(stack, sf.config, sf.secret_keys, project=project, config_stack=sf.stack)
     out = Rendered(stack, loaded, run)
 
     entries = manifest(run)

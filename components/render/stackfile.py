@@ -1,19 +1,39 @@
-"""Reading ``stacks/Pulumi.<stack>.yaml`` without the Pulumi CLI (offline render only)."""
+"""What the Pulumi CLI hands the program, worked out offline (offline render only).
+
+Before the program runs, ``pulumi preview/up`` merges three sources into the stack's config
+(pulumi/pulumi ``sdk/go/common/workspace/config.go``, ``mergeConfig``; ``project.go``,
+``RewriteShorthandConfigValues`` and ``Project.Validate``):
+
+1. the stack's ESC ``environment:`` (its ``pulumiConfig``), under the stack file: a key set in
+   both is the stack's value merged onto the environment's as a JSON merge patch (RFC 7386);
+2. the stack file's ``config:``;
+3. the project's ``config:`` in ``Pulumi.yaml``, only for keys still unset: its ``value`` or
+   ``default`` replaces nothing and is replaced whole by a stack value (no deep merge). A bare
+   value is shorthand: the ``default`` of a project-namespaced key (``infermon:x`` or ``x``), the
+   ``value`` of another namespace's key; a project-namespaced key with neither is required.
+
+``read`` does the same from the files; ESC environments cannot be opened offline, so their
+values come from ``esc env open`` output given with ``--esc-file``.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import json
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-
+from ..config import layers
+from ..config.layers import split_key
 from ..config.load import NAMESPACE
+from ..config.model import InfermonConfig
+from ..config.sources import SourceError, load_yaml
 
 
-class StackFileError(Exception):
-    pass
+StackFileError = SourceError
+ESC_FILES = "INFERMON_ESC_FILES"
+"""Set by the CLI from ``--esc-file``: JSON {stack: [files]}, read by every render process."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +46,8 @@ class StackFile:
     """Keys whose value was ``secure:`` in the file."""
     other: dict[str, Any]
     """Config of other namespaces (``kubernetes:context`` …), passed through untouched."""
+    sources: list[str] = field(default_factory=list)
+    """Where the values came from besides the stack file (Pulumi.yaml, ESC files)."""
 
 
 def placeholder(key: str) -> str:
@@ -33,68 +55,17 @@ def placeholder(key: str) -> str:
     return f"offline-placeholder-for-{key}"
 
 
+def project_dir(root: Optional[Path] = None) -> Path:
+    """The project rendered: ``root``, or this checkout."""
+    return root or Path(__file__).resolve().parents[2]
+
+
 def stacks_dir(root: Optional[Path] = None) -> Path:
-    return (root or Path(__file__).resolve().parents[2]) / "stacks"
+    return layers.stacks_dir(project_dir(root))
 
 
 def available_stacks(root: Optional[Path] = None) -> list[str]:
     return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in stacks_dir(root).glob("Pulumi.*.yaml"))
-
-
-_KEY_LINE = re.compile(r"\n[ \t]*(- )?[A-Za-z_][-A-Za-z0-9_.]*:(\s|$)")
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """YAML as Pulumi reads a stack file: a key given twice in one mapping is an error."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                first = seen[key].start_mark
-                raise StackFileError(f"{self.name}:{key_node.start_mark.line + 1}:{key_node.start_mark.column + 1}: key {key!r} is given "
-                                     f"twice in one mapping (first at line {first.line + 1}); YAML keeps only one of them")
-            seen[key] = key_node
-        return super().construct_mapping(node, deep)
-
-
-def _unclosed_quotes(node: yaml.Node, source: str, name: str) -> None:
-    """A quoted string that runs over lines holding ``key:`` entries lost its closing quote
-    (YAML then reads the following entries as part of the string, silently)."""
-    if isinstance(node, yaml.ScalarNode):
-        if node.style in ('"', "'") and node.end_mark.line > node.start_mark.line:
-            text = source[node.start_mark.index:node.end_mark.index]
-            if _KEY_LINE.search(text):
-                raise StackFileError(f"{name}:{node.start_mark.line + 1}:{node.start_mark.column + 1}: this {node.style}-quoted string runs on "
-                                     f"to line {node.end_mark.line + 1} over lines that look like keys: is its closing {node.style} missing?")
-    elif isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            _unclosed_quotes(k, source, name)
-            _unclosed_quotes(v, source, name)
-    elif isinstance(node, yaml.SequenceNode):
-        for v in node.value:
-            _unclosed_quotes(v, source, name)
-
-
-def load_yaml(source: str, name: str) -> Any:
-    """Parse a stack file; syntax errors, duplicate keys and unclosed quotes name line and column."""
-    loader = _StrictLoader(source)
-    loader.name = name
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _unclosed_quotes(node, source, name)
-        return loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-        raise StackFileError(f"{where}: not valid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise StackFileError(f"{name}: not valid YAML: {exc}") from None
-    finally:
-        loader.dispose()
 
 
 def _has_secure(value: Any) -> bool:
@@ -115,32 +86,160 @@ def _replace_secure(value: Any, key: str) -> Any:
     return value
 
 
-def read(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[str, str]] = None) -> StackFile:
+def _project_config(root: Path) -> tuple[dict[str, dict[str, Any]], str]:
+    """``Pulumi.yaml``'s ``config:`` as typed entries (shorthand rewritten), validated as Pulumi does."""
+    path = root / "Pulumi.yaml"
+    if not path.is_file():
+        return {}, "Pulumi.yaml"
+    doc = load_yaml(path.read_text(), "Pulumi.yaml") or {}
+    config = doc.get("config") if isinstance(doc, dict) else None
+    if not isinstance(config, dict):  # absent, or the legacy `config: <stack dir>`
+        return {}, "Pulumi.yaml"
+    project = str(doc.get("name") or NAMESPACE)
+    entries: dict[str, dict[str, Any]] = {}
+    for key, value in config.items():
+        key = str(key)
+        ours = ":" not in key or key.startswith(project + ":")
+        if isinstance(value, (str, bool, int, list)) and not isinstance(value, float):
+            entries[key] = {"default": value} if ours else {"value": value}
+            continue
+        if not isinstance(value, dict):
+            raise StackFileError(f"Pulumi.yaml: config '{key}': {json.dumps(value)} is not a string, integer, boolean or list; give "
+                                 "other values as `value:` (or `default:`) under the key")
+        unknown = sorted(set(value) - {"type", "description", "items", "default", "value", "secret"})
+        if unknown:
+            raise StackFileError(f"Pulumi.yaml: config '{key}': unknown attribute '{unknown[0]}' (allowed: default, description, items, "
+                                 "secret, type, value); an object value goes under `value:`")
+        if "default" in value and "value" in value:
+            raise StackFileError(f"Pulumi.yaml: project config '{key}' cannot have both a 'default' and 'value' attribute")
+        if not ours and ("type" in value or "default" in value or "value" not in value):
+            raise StackFileError(f"Pulumi.yaml: configuration key '{key}' is not namespaced by the project: it takes only a 'value'")
+        entries[key] = value
+    return entries, "Pulumi.yaml"
+
+
+def _typed_ok(kind: str, items: Any, value: Any) -> bool:
+    """Pulumi's ValidateConfigValue for an explicitly typed project key."""
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "integer":
+        return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer()) \
+            or (isinstance(value, str) and value.lstrip("-").isdigit())
+    if kind == "boolean":
+        return isinstance(value, bool) or value in ("true", "false")
+    if kind == "array" and isinstance(items, dict) and isinstance(value, list):
+        return all(_typed_ok(str(items.get("type")), items.get("items"), v) for v in value)
+    return False
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: ``patch`` applied to ``target`` (how Pulumi merges a stack value over its ESC environment's)."""
+    if not isinstance(patch, dict):
+        return patch
+    out = dict(target) if isinstance(target, dict) else {}
+    for k, v in patch.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = merge_patch(out.get(k), v)
+    return out
+
+
+def _esc_config(esc_files: list[Path]) -> dict[str, Any]:
+    """``pulumiConfig`` of ``esc env open`` output, several files merged in order (later wins, as ESC merges imports)."""
+    merged: dict[str, Any] = {}
+    for path in esc_files:
+        try:
+            doc = json.loads(Path(path).read_text())
+        except OSError as exc:
+            raise StackFileError(f"--esc-file {path}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise StackFileError(f"--esc-file {path}: not JSON ({exc}); write it with `esc env open <org>/<project>/<env> --format json`") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("pulumiConfig", {}), dict):
+            raise StackFileError(f"--esc-file {path}: expected the JSON object `esc env open` prints, with a pulumiConfig mapping")
+        for key, value in (doc.get("pulumiConfig") or {}).items():
+            merged[key] = merge_patch(merged.get(key), value) if isinstance(value, dict) else value
+    return merged
+
+
+def _environments(env: Any) -> list[str]:
+    if isinstance(env, list):
+        return [str(e) for e in env]
+    if isinstance(env, dict):
+        return [str(e) if not isinstance(e, dict) else str(next(iter(e), "")) for e in env.get("imports") or []] or ["(inline definition)"]
+    return [str(env)]
+
+
+def read(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[str, str]] = None,
+         esc_files: Optional[list[Path]] = None) -> StackFile:
+    """The ``infermon:`` config Pulumi would hand the program for ``stack``."""
+    root = project_dir(root)
     path = stacks_dir(root) / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = ", ".join(available_stacks(root)) or "none"
         raise StackFileError(f"no stack file {path} (stacks available: {known})")
-    doc = load_yaml(path.read_text(), str(path)) or {}
+    name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    doc = load_yaml(path.read_text(), name) or {}
     if not isinstance(doc, dict):
-        raise StackFileError(f"{path}: expected a mapping with a 'config:' key")
+        raise StackFileError(f"{name}: expected a mapping with a 'config:' key")
     config = doc.get("config") or {}
     if not isinstance(config, dict):
-        raise StackFileError(f"{path}: 'config' must be a mapping")
+        raise StackFileError(f"{name}: 'config' must be a mapping")
+    if esc_files is None and os.environ.get(ESC_FILES):
+        esc_files = [Path(f) for f in json.loads(os.environ[ESC_FILES]).get(stack, [])]
+    sources: list[str] = []
+    secure_keys = {split_key(k)[1] for k, v in config.items() if split_key(k)[0] == NAMESPACE and _has_secure(v)}
+    values: dict[tuple[str, str], Any] = {split_key(k): v for k, v in config.items()}
+
+    if doc.get("environment"):
+        envs = _environments(doc["environment"])
+        if not esc_files:
+            raise StackFileError(
+                f"{name} imports the Pulumi ESC environment{'s' if len(envs) > 1 else ''} {', '.join(envs)}, whose values `pulumi up` "
+                f"merges beneath the stack's and which cannot be opened offline: run `esc env open <org>/<project>/<env> --format json "
+                f"> {stack}-env.json` for each (in import order) and pass --esc-file {stack}-env.json (repeat for several)")
+        model_keys = set(InfermonConfig.model_fields) | {f.alias for f in InfermonConfig.model_fields.values() if f.alias}
+        for full_key, env_value in _esc_config(list(esc_files)).items():
+            key = split_key(full_key)
+            if key[0] == NAMESPACE and key[1] not in model_keys and key[1] != "extends":
+                # `esc env open` prints secrets decrypted: a key that is not a setting is a secret's name
+                secure_keys.add(key[1])
+            values[key] = merge_patch(env_value, values[key]) if key in values else env_value
+        sources += [f"ESC ({p})" for p in esc_files]
+    elif esc_files:
+        raise StackFileError(f"--esc-file given, but {name} has no `environment:`; `pulumi up` would not read it")
+
+    project, where = _project_config(root)
+    missing = []
+    for full_key in sorted(project):
+        entry = project[full_key]
+        key = split_key(full_key)
+        if key not in values:
+            if "default" in entry or "value" in entry:
+                values[key] = entry.get("default", entry.get("value"))
+                if where not in sources:
+                    sources.append(where)
+            elif key[0] == NAMESPACE:
+                missing.append(full_key)
+            continue
+        if entry.get("secret") and key[1] not in secure_keys:
+            raise StackFileError(f"Stack '{stack}' with configuration key '{full_key}' must be encrypted as it's secret (Pulumi.yaml)")
+        if "type" in entry and key[1] not in secure_keys and not _typed_ok(str(entry["type"]), entry.get("items"), values[key]):
+            raise StackFileError(f"Stack '{stack}' with configuration key '{full_key}' must be of type '{entry['type']}' (Pulumi.yaml)")
+    if missing:
+        raise StackFileError(f"Stack '{stack}' is missing configuration value{'s' if len(missing) > 1 else ''} "
+                             f"{', '.join(repr(k) for k in missing)} (required by Pulumi.yaml)")
+
     ours: dict[str, Any] = {}
     other: dict[str, Any] = {}
-    secret_keys: list[str] = []
-    for full_key, value in config.items():
-        ns, _, key = str(full_key).partition(":")
-        if not key:
-            ns, key = NAMESPACE, ns  # Pulumi treats a bare key as the project's namespace
+    for (ns, key), value in values.items():
         if ns != NAMESPACE:
-            other[full_key] = value
+            other[f"{ns}:{key}"] = value
             continue
-        if _has_secure(value):
-            secret_keys.append(key)
+        if key in secure_keys:
             if secret_values and key in secret_values:
                 value = secret_values[key]
             else:
-                value = _replace_secure(value, key)
+                value = _replace_secure(value, key) if _has_secure(value) else placeholder(key)
         ours[key] = value
-    return StackFile(stack, path, ours, sorted(secret_keys), other)
+    return StackFile(stack, path, ours, sorted(secure_keys), other, sources)

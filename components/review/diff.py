@@ -53,11 +53,13 @@ def _read_tree(d: Path) -> dict[str, str]:
     return {str(p.relative_to(d)): p.read_text() for p in sorted(d.rglob("*")) if p.is_file()}
 
 
-def render_in(worktree: Path, stack: str, out: Path) -> tuple[Optional[dict[str, str]], str]:
-    """Files of ``stack`` rendered by the code of ``worktree`` itself, or None and why."""
+def render_in(worktree: Path, stack: str, out: Path, config_of: Optional[str] = None) -> tuple[Optional[dict[str, str]], str]:
+    """Files of ``stack`` rendered by the code of ``worktree`` itself (with ``config_of``'s
+    configuration when given), or None and why."""
     if not (worktree / "stacks" / f"Pulumi.{stack}.yaml").is_file():
         return None, "the stack does not exist there"
-    proc = subprocess.run([sys.executable, "-m", "components", "render", "--stack", stack, "--out", str(out), "--project-dir", str(worktree)],
+    extra = ["--config-of", config_of] if config_of else []
+    proc = subprocess.run([sys.executable, "-m", "components", "render", "--stack", stack, "--out", str(out), "--project-dir", str(worktree), *extra],
                           cwd=worktree, capture_output=True, text=True, timeout=600, env={**tools.environment(), "INFERMON_WRITE_INVALID": "1"})
     if not out.is_dir():
         reason = (proc.stderr.strip().splitlines() or ["render failed"])[-1]
@@ -514,9 +516,39 @@ def diff(base_ref: str, stack_arg: str, root: Optional[Path] = None) -> str:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run_diff(base_ref: str, stack_arg: str, root: Optional[Path], out: Optional[str]) -> int:
+def against(stack: str, target: str, root: Optional[Path] = None) -> str:
+    """The promotion review: what would change in ``target`` if it had ``stack``'s configuration
+    (both rendered by the working tree's code, compared like a PR's two sides)."""
+    root = (root or Path.cwd()).resolve()
+    stacks = stackfile.available_stacks(root)
+    for name in (stack, target):
+        if name not in stacks:
+            raise DiffError(f"no stack '{name}' (stacks: {', '.join(stacks) or 'none'})")
+    tmp = Path(tempfile.mkdtemp(prefix="infermon-against-"))
     try:
-        text = diff(base_ref, stack_arg, root)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            new_f = pool.submit(render_in, root, target, tmp / "new", stack)
+            old_f = pool.submit(render_in, root, target, tmp / "old")
+            new, old = new_f.result(), old_f.result()
+        for name, (files, why) in ((stack, new), (target, old)):
+            if files is None:
+                raise DiffError(f"stack {name}: {why}")
+        b, h = stackfile.read(target, root).secret_keys, stackfile.read(stack, root).secret_keys
+        secrets = [f"- `{k}`: set in `{stack}` only (values not shown)" for k in sorted(set(h) - set(b))]
+        secrets += [f"- `{k}`: set in `{target}` only" for k in sorted(set(b) - set(h))]
+        body = stack_markdown(target, old[0], new[0], "", root, secrets)
+        body = body.replace(f"### Stack `{target}`", f"### `{target}` → with `{stack}`'s configuration", 1)
+        return "\n".join([MARKER, f"## infermon promotion review (offline) — `{target}` if it had `{stack}`'s configuration", "",
+                          "Old values are `" + target + "`'s, new values `" + stack + "`'s; secrets are compared by name only "
+                          "(each stack encrypts its own).", "", body,
+                          "<sub>Rendered offline under the Pulumi mock engine; secrets are never shown.</sub>"]) + "\n"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_diff(base_ref: Optional[str], stack_arg: str, root: Optional[Path], out: Optional[str], against_stack: Optional[str] = None) -> int:
+    try:
+        text = against(stack_arg, against_stack, root) if against_stack else diff(base_ref, stack_arg, root)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
