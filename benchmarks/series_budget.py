@@ -25,7 +25,7 @@ from components.verify.run import verify  # noqa: E402
 
 def project_with_keep(keep: str, tmp: Path) -> Path:
     root = tmp / keep
-    (root / "stacks").mkdir(parents=True)
+    shutil.copytree(ROOT / "stacks" / "shared", root / "stacks" / "shared")  # the files prod extends
     doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
     doc["config"]["infermon:metrics"] = {"keep": keep}
     (root / "stacks" / "Pulumi.prod.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))

@@ -27,7 +27,8 @@ def _resource_policy(rule):
             report_violation(msg)
 
     return ResourceValidationPolicy(name=rule.name, description=rule.description, validate=validate,
-                                    config_schema=PRODUCTION_SCHEMA if rule.production_only else None)
+                                    config_schema=PRODUCTION_SCHEMA if rule.production_only else
+                                    PolicyConfigSchema(properties=rule.config_schema) if rule.config_schema else None)
 
 
 def _stack_policy(rule):

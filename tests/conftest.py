@@ -46,6 +46,14 @@ def prod() -> render.Rendered:
     return rendered_stack("prod")
 
 
+def stack_file_config(stack: str) -> dict[str, Any]:
+    """The ``config:`` of a repository stack as one complete file (shared files merged in,
+    secrets as their ``secure:`` values), to copy into a test's own project."""
+    from components.render import effective
+
+    return yaml.safe_load(effective.flat(stack))["config"]
+
+
 def write_stack(root: Path, stack: str, config: dict[str, Any], secrets: dict[str, str] | None = None) -> Path:
     """Write ``root/stacks/Pulumi.<stack>.yaml`` with ``infermon:`` keys and ``secure:`` secrets."""
     doc: dict[str, Any] = {f"infermon:{k}": v for k, v in config.items()}

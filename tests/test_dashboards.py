@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import MINIMAL, objects, render_config, rendered_stack
+from conftest import MINIMAL, objects, render_config, rendered_stack, stack_file_config
 
 import dashboards
 from components.catalog import KINDS
@@ -152,7 +152,7 @@ def test_sidecar_configmaps_carry_label_and_folder(prod):
 
 
 def test_api_delivery_uses_folders_and_dashboards_with_the_same_json(tmp_path, dev):
-    stack = yaml.safe_load((Path(__file__).parents[1] / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    stack = stack_file_config("dev")
     cfg = {k.split(":", 1)[1]: v for k, v in stack.items()}
     cfg["grafana"] = {"delivery": "api", "url": "https://grafana.example.com", "authSecret": "grafanaToken"}
     r = render_config(tmp_path, cfg, secrets={"grafanaToken": "glsa_CANARY"}, stack="dev")

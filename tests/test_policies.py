@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import rendered_stack
 
 from components.render.policy import check as policy_check
-from policies.rules import RULES, Resource, evaluate
+from policies.rules import RULES, Resource, evaluate, evaluate_rule
 
 KPS_OK = {
     "chart": "kube-prometheus-stack", "version": "88.5.3", "name": "kube-prometheus-stack",
@@ -103,14 +104,20 @@ CASES = {
     "docker-exposure": ([container(GRAFANA_ENVS, [{"internal": 3000, "external": 3000, "ip": "127.0.0.1"}], privileged=False)],
                         [container(ports=[{"internal": 3000, "external": 3000, "ip": "0.0.0.0"}]),
                          container(ports=[{"internal": 9090, "external": 9090}]), container(privileged=True)]),
+    "prometheus-storage-as-deployed": ([kps()],
+                                       [kps(values__prometheus__prometheusSpec__storageSpec={}), kps(values__prometheus__prometheusSpec__storageSpec={"volumeClaimTemplate": {"spec": {
+                                           "resources": {"requests": {"storage": "80Gi"}}}}})]),
 }
+RULE_CONFIG = {"prometheus-storage-as-deployed": {"size": "50Gi"}}
+"""A rule's own policy config (what ``policies/config.<stack>.json`` gives it) in the cases."""
 
 # "grafana.ini" has a dot the kps() helper cannot address: set the anonymous-admin case directly
 CASES["grafana-secure"][1][2].props["values"]["grafana"]["grafana.ini"] = {"auth.anonymous": {"enabled": True, "org_role": "Admin"}}
 
 
 def violations(rule_name: str, resources: list[Resource]) -> list:
-    return [v for v in evaluate(resources, PROD) if v.policy == rule_name]
+    rule = next(r for r in RULES if r.name == rule_name)
+    return evaluate_rule(rule, resources, {**PROD, **RULE_CONFIG.get(rule_name, {})})
 
 
 def test_every_rule_has_cases():
@@ -143,6 +150,31 @@ def test_prod_enforcement_is_mandatory_and_dev_advisory():
     bad = [{"type": "datadog:index/monitor:Monitor", "name": "m", "inputs": {"message": "x", "tags": []}}]
     assert {p.enforcement for p in policy_check(bad, "prod")} == {"mandatory"}
     assert {p.enforcement for p in policy_check(bad, "dev")} == {"advisory"}
+
+
+def test_a_prod_storage_change_is_stopped_until_the_deployed_volumes_are_recorded(tmp_path):
+    """CrossGuard sees no deployed state: prod's policy config records the volumes, and a storage
+    change that does not match them is a mandatory violation naming the resize procedure."""
+    import shutil
+
+    from conftest import stack_file_config, write_stack
+
+    from components.render import render
+
+    cfg = {k.split(":", 1)[1]: v for k, v in stack_file_config("prod").items()}
+    secrets = {k: "x" for k, v in cfg.items() if isinstance(v, dict) and set(v) == {"secure"}}
+    cfg = {k: v for k, v in cfg.items() if k not in secrets}
+    cfg["prometheus"]["storage"]["size"] = "300Gi"
+    write_stack(tmp_path, "prod", cfg, secrets)
+    (tmp_path / "policies").mkdir()
+    shutil.copy(Path(__file__).parents[1] / "policies" / "config.prod.json", tmp_path / "policies")
+    found = [p for p in render.build("prod", tmp_path, secret_values=secrets).policies if p.violation.policy == "prometheus-storage-as-deployed"]
+    assert [p.enforcement for p in found] == ["mandatory"]
+    assert "size '200Gi' → '300Gi'" in found[0].violation.message and "--cascade=orphan" in found[0].violation.message
+    record = json.loads((tmp_path / "policies" / "config.prod.json").read_text())
+    record["prometheus-storage-as-deployed"]["size"] = "300Gi"  # after the procedure, the PR records the new volumes
+    (tmp_path / "policies" / "config.prod.json").write_text(json.dumps(record))
+    assert not [p for p in render.build("prod", tmp_path, secret_values=secrets).policies if p.violation.policy == "prometheus-storage-as-deployed"]
 
 
 def test_policy_pack_entry_point_adapts_every_rule():

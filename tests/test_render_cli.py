@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import MINIMAL, ROOT, render_config, write_stack
+from conftest import MINIMAL, ROOT, render_config, stack_file_config, write_stack
 
 from components.render import render, validate
 from components.render.summary import render_summary
@@ -100,7 +100,7 @@ def test_render_all_covers_every_stack(tmp_path):
 
 
 def test_no_secret_value_reaches_files_or_output(tmp_path):
-    stack = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"]
+    stack = stack_file_config("prod")
     config = {k.split(":", 1)[1]: v for k, v in stack.items() if not isinstance(v, dict) or "secure" not in v}
     r = render_config(tmp_path, config, secrets=CANARIES, stack="prod")
     assert r.ok

@@ -85,6 +85,22 @@ def test_threshold_change(clean):
     assert "PrometheusRule` | `t-rules-infermon-gpu`" in out
 
 
+def test_a_change_to_a_shared_file_shows_in_every_stack_that_extends_it(clean):
+    shared = clean / "stacks" / "shared" / "fleet.yaml"
+    shared.parent.mkdir(exist_ok=True)
+    shared.write_text(yaml.safe_dump({"config": {"infermon:alerts": {"thresholds": {"GPUTemperatureHigh": 84}}}}))
+    own = {f"infermon:{k}": v for k, v in STACK.items() if k != "alerts"}
+    for name in ("a", "b"):
+        (clean / "stacks" / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": {"infermon:extends": ["shared/fleet.yaml"], **own}}))
+    with committed(clean, "two stacks on a shared file"):
+        shared.write_text(yaml.safe_dump({"config": {"infermon:alerts": {"thresholds": {"GPUTemperatureHigh": 80}}}}))
+        out = diff("HEAD", "all", clean)
+    for name in ("a", "b"):
+        section = out.split(f"### Stack `{name}`")[1].split("### Stack")[0]
+        assert "- `GPUTemperatureHigh`: threshold 84 → **80**" in section
+    assert "No changes." in out.split("### Stack `t`")[1]
+
+
 def test_new_panel(clean):
     path = clean / "dashboards" / "triton.py"
     path.write_text(path.read_text().replace('        P("pending_requests"),', '        P("pending_requests"),\n        P("latency"),'))

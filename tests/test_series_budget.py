@@ -6,7 +6,7 @@ import re
 
 import pytest
 import yaml
-from conftest import MINIMAL, obj, render_config, requires
+from conftest import MINIMAL, obj, render_config, requires, stack_file_config
 
 from components.series_budget import used_series
 
@@ -63,7 +63,7 @@ def test_every_panel_and_alert_still_answers_with_keep_used(tmp_path):
     from components.verify.run import verify
     from conftest import write_stack
 
-    doc = yaml.safe_load(open("stacks/Pulumi.dev.yaml"))["config"]
+    doc = stack_file_config("dev")
     cfg = {k.split(":", 1)[1]: v for k, v in doc.items()}
     cfg["metrics"] = {"keep": "used"}
     secrets = {k: "x" for k, v in cfg.items() if isinstance(v, dict) and "secure" in v}

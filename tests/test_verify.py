@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 import yaml
-from conftest import ROOT, prometheus_with, requires
+from conftest import ROOT, prometheus_with, requires, stack_file_config
 from prometheus_client.parser import text_string_to_metric_families
 
 from components.catalog import KINDS
@@ -207,7 +207,7 @@ def test_scrape_loss_fault_fails_one_scrape_in_ten(tmp_path):
 def test_verify_passes_on_a_stack_with_tight_thresholds(tmp_path):
     """A team's strict but legitimate objectives (95 % under 2 s, TTFT p95 under 0.3 s, 99.9 %
     availability) hold on a healthy simulated fleet, and every alert still fires on its fault."""
-    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    doc = stack_file_config("dev")
     cfg = {k.split(":", 1)[1]: v for k, v in doc.items() if not (isinstance(v, dict) and "secure" in v)}
     secrets = {k.split(":", 1)[1]: "x" for k, v in doc.items() if isinstance(v, dict) and "secure" in v}
     chat = next(s for s in cfg["inference"] if s["name"] == "chat")

@@ -89,4 +89,33 @@ def reference_markdown() -> str:
             desc = " ".join((f.description or "").split()).replace("|", "\\|")
             lines.append(f"| `{f.alias or name}` | {_type_name(f.annotation)} | {_default(f)} | {desc} |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _layering())
+
+
+def _layering() -> list[str]:
+    from .layers import EXTENDS, REMOVE
+
+    return [
+        "## Shared files and layering",
+        "",
+        "What the program sees, lowest layer first (`infermon config --stack <env>` prints each value with its origin):",
+        "",
+        "1. the shared files the stack extends, in the order listed (each over the files it extends itself);",
+        "2. what Pulumi hands the program: the project's `config:` in `Pulumi.yaml` (a `value` or `default`, used only for a key the "
+        "stack does not set, and replaced whole by it), under the stack's ESC `environment:` (merged as a JSON merge patch), under the "
+        "stack file.",
+        "",
+        "| key | where | type | description |",
+        "| --- | --- | --- | --- |",
+        f"| `infermon:{EXTENDS}` | stack file, shared file, or `Pulumi.yaml` | path or list of paths | Shared files this layer builds on, "
+        "relative to the stacks directory (e.g. `[shared/fleet.yaml]`). A shared file has the stack file's form (`config:` with "
+        "`infermon:` keys), holds no secrets and no other namespace's keys. |",
+        f"| `{REMOVE}` | an item of a named list | `true` | `{{name: x, {REMOVE}: true}}` removes the inherited item `x`; removing an item "
+        "nothing beneath defines is an error. |",
+        "",
+        "Merge rules: mappings merge key by key at every depth, and `key: null` removes an inherited key; lists whose items all have a "
+        "`name` (`inference`, `endpoints`, `gpuPools`, `alertmanager.receivers`, `prometheus.remoteWrite`, `docker.hosts`) merge item "
+        "by item on `name`, new names appended in order; every other list (`alertmanager.routes`, `tolerations`, `staticTargets`, "
+        "`datadog.notify` …) and every scalar replaces the inherited value whole.",
+        "",
+    ]

@@ -26,6 +26,7 @@ from .. import pins, tools
 from ..config import ConfigError
 from ..render import stackfile
 from ..render.policy import check as policy_check
+from policies.rules.storage_as_deployed import RESIZE_PROCEDURE
 
 MARKER = "<!-- infermon-preview -->"
 MAX_FIELDS = 8
@@ -359,12 +360,7 @@ STORAGE = {
 }
 """Release values that end up in a StatefulSet's volumeClaimTemplates."""
 
-RESIZE = ("the operator changes the StatefulSet's volumeClaimTemplates, which Kubernetes does not allow in place: the existing "
-          "volumes keep their old size and class. The operator's documented procedure "
-          "(https://prometheus-operator.dev/docs/platform/storage/#resizing-volumes): apply this change, then patch each PVC (`kubectl -n monitoring patch pvc <claim> -p "
-          "'{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"<size>\"}}}}'`, the StorageClass must allow volume expansion), "
-          "then `kubectl -n monitoring delete statefulset <name> --cascade=orphan` so the operator recreates it with the new template; "
-          "a new storage class needs new volumes (the data is not moved: keep the old claims until retention has passed)")
+RESIZE = RESIZE_PROCEDURE
 
 
 def blocking_changes(changed: list) -> list[str]:

@@ -12,6 +12,7 @@ from . import (
     pinned_versions,
     prometheus_durability,
     remote_write_tls,
+    storage_as_deployed,
 )
 from ._common import Resource, Rule, Violation
 
@@ -27,6 +28,7 @@ RULES: tuple[Rule, ...] = (
     datadog_monitor_hygiene.RULE,
     dashboards_uid_folder.RULE,
     docker_exposure.RULE,
+    storage_as_deployed.RULE,
 )
 
 
