@@ -52,6 +52,8 @@ BAD = [
     ("number: zero latency", cfg(alerts={"thresholds": {"LLMHighE2ELatency": 0}}), "alerts.thresholds.LLMHighE2ELatency", "above 0"),
     ("number: negative count", cfg(alerts={"thresholds": {"LLMRequestsWaiting": -5}}), "alerts.thresholds.LLMRequestsWaiting", "0 or more"),
     ("ratio as a percentage", cfg(alerts={"thresholds": {"LLMKVCacheNearFull": 95}}), "alerts.thresholds.LLMKVCacheNearFull", "write 0.95, not 95"),
+    ("temperature off by a digit", cfg(alerts={"thresholds": {"GPUTemperatureHigh": 830}}), "alerts.thresholds.GPUTemperatureHigh",
+     "830 is out of range for GPUTemperatureHigh: the threshold is a temperature in °C from 0 to 120"),
     ("ratio above 1", cfg(endpoints=[{**DBX, "kind": "prometheus", "endpoints": [], "tokenSecret": None, "alerts": {}}],
                           alerts={"thresholds": {"MLServerLowSuccessRatio": 1.5}}), "alerts.thresholds.MLServerLowSuccessRatio", "ratio from 0 to 1"),
     ("percentage above 100", cfg(alerts={"thresholds": {"GPUAllocatedButIdle": 150}}), "alerts.thresholds.GPUAllocatedButIdle", "0 to 100"),

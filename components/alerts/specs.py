@@ -195,6 +195,8 @@ THRESHOLD_DOMAINS = {
     "percent": (0.0, 100.0, "a percentage from 0 to 100"),
     "s": (0.0, None, "a duration in seconds above 0"),
     "ms": (0.0, None, "a duration in milliseconds above 0"),
+    "celsius": (0.0, 120.0, "a temperature in °C from 0 to 120 (data-center GPUs slow down in the high 80s and shut down "
+                "before 120)"),
 }
 """Allowed thresholds by the unit of the alert's signal; other units are counts and rates (0 or more)."""
 
