@@ -52,6 +52,7 @@ BAD = [
     ("number: zero latency", cfg(alerts={"thresholds": {"LLMHighE2ELatency": 0}}), "alerts.thresholds.LLMHighE2ELatency", "above 0"),
     ("number: negative count", cfg(alerts={"thresholds": {"LLMRequestsWaiting": -5}}), "alerts.thresholds.LLMRequestsWaiting", "0 or more"),
     ("ratio as a percentage", cfg(alerts={"thresholds": {"LLMKVCacheNearFull": 95}}), "alerts.thresholds.LLMKVCacheNearFull", "write 0.95, not 95"),
+    ("shards without a global view", cfg(prometheus={"shards": 3}), "prometheus.shards", "3 is not supported yet: the operator would split"),
     ("temperature off by a digit", cfg(alerts={"thresholds": {"GPUTemperatureHigh": 830}}), "alerts.thresholds.GPUTemperatureHigh",
      "830 is out of range for GPUTemperatureHigh: the threshold is a temperature in °C from 0 to 120"),
     ("ratio above 1", cfg(endpoints=[{**DBX, "kind": "prometheus", "endpoints": [], "tokenSecret": None, "alerts": {}}],

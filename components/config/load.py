@@ -306,6 +306,12 @@ def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
     elif cfg.docker.model_fields_set:
         add("docker", f"only for cluster.platform: docker (this stack's platform is {cfg.cluster.platform})")
 
+    if cfg.prometheus.shards > 1 and not docker:
+        add("prometheus.shards", f"{cfg.prometheus.shards} is not supported yet: the operator would split the targets across "
+            f"{cfg.prometheus.shards} Prometheus servers, but Grafana's datasource and every rule would each see one of them (about "
+            f"1/{cfg.prometheus.shards} of the fleet) and show wrong totals, ratios and absent-target alerts without a word; infermon "
+            "deploys no global query view (Thanos Query or a queryable remote-write backend) to join them. Keep shards: 1 and give "
+            "the one Prometheus more resources, or drop samples you do not use (metrics.keep: used)")
     for i, s in enumerate(cfg.inference):
         p = f"inference[{i}]"
         if docker:

@@ -208,7 +208,8 @@ class Prometheus(Model):
     """Number of Prometheus replicas (identical, for high availability)."""
 
     shards: int = Field(default=1, ge=1, le=100)
-    """Number of shards the scrape targets are split across."""
+    """Number of shards the scrape targets are split across; only 1 is accepted until infermon deploys a global
+    query view (each shard alone sees part of the fleet, so dashboards and rules would be wrong)."""
 
     scrape_interval: ScrapeInterval = "30s"
     """Default scrape interval for every job that does not set its own (a positive duration up to
