@@ -244,6 +244,15 @@ def test_a_bad_value_in_a_stack_file_names_its_line(tmp_path):
         render.build("prod", root)
 
 
+def test_a_name_given_twice_in_one_file_is_reported_not_merged(tmp_path):
+    twice = {"config": {**FLEET, "infermon:inference": FLEET["infermon:inference"] + [FLEET["infermon:inference"][0]]}}
+    root = project(tmp_path, {"stacks/shared/fleet.yaml": twice,
+                              "stacks/Pulumi.dev.yaml": stack_doc(extends=["shared/fleet.yaml"], cluster={"name": "c"})})
+    with pytest.raises(ConfigError, match=r"inference\[3\]\.name: duplicate inference service name 'triton' \(also inference\[0\]\) "
+                       r"\[stacks/shared/fleet.yaml:\d+, inherited by dev\]"):
+        render.build("dev", root)
+
+
 @pytest.mark.parametrize("fleet_text, message", [
     ("config:\n  infermon:datadogApiKey:\n    secure: v1:abc\n", "holds a secret"),
     ("config:\n  kubernetes:context: x\n", "is not an infermon: key"),

@@ -167,6 +167,10 @@ def merge(base: Node, over: Node, path: Optional[list[Union[str, int]]] = None, 
     if isinstance(base.value, list) and isinstance(over.value, list):
         base_names = _names(base)
         over_named = all(isinstance(i.value, dict) and isinstance(getattr(i.value.get("name"), "value", None), str) for i in over.value)
+        over_names = [i.value["name"].value for i in over.value] if over_named else []
+        if base_names is not None and over_named and (len(set(base_names)) < len(base_names) or len(set(over_names)) < len(over_names)):
+            # a name given twice in one file: keep every item, so validation reports the duplicate where it was written
+            return Node(base.value + _strip(over, path, problems).value, over.origin)
         if base_names is not None and over_named:
             items = {n: item for n, item in zip(base_names, base.value)}
             order = list(base_names)
