@@ -213,7 +213,9 @@ def test_a_shared_file_and_two_thin_stacks_render_byte_identical_to_complete_sta
     for stack in ("dev", "prod"):
         a, b = render.build(stack, thin), render.build(stack, complete)
         assert a.files == b.files, stack
-    assert [s.name for s in render.build("prod", thin).loaded.config.inference] == ["triton", "chat"]
+    prod = render.build("prod", thin)
+    assert [s.name for s in prod.loaded.config.inference] == ["triton", "chat"]
+    assert prod.config_sources == ["stacks/Pulumi.prod.yaml", "over stacks/shared/fleet.yaml"]  # the summary's Config line
 
 
 def test_an_override_of_one_services_threshold_touches_only_that_services_rules(tmp_path):

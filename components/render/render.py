@@ -36,6 +36,8 @@ class Rendered:
     checks: list[validate.CheckResult] = field(default_factory=list)
     policies: list = field(default_factory=list)
     """CrossGuard rule results on the render (``components.render.policy``)."""
+    config_sources: list[str] = field(default_factory=list)
+    """Where the config came from: the stack file, the shared files beneath it, Pulumi.yaml, ESC."""
 
     @property
     def ok(self) -> bool:
@@ -94,6 +96,11 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     loaded = load_config(sf.config, sf.secret_keys, stack, project, config_stack=sf.stack)
     run = engine.run(stack, sf.config, sf.secret_keys, project=project, config_stack=sf.stack)
     out = Rendered(stack, loaded, run)
+    from ..config import layers
+
+    shared = layers.effective(dict(sf.config), sf.stack, project).shared
+    out.config_sources = [str(sf.path.relative_to(project)) if sf.path.is_relative_to(project) else str(sf.path),
+                          *(f"over {f}" for f in reversed(shared)), *(f"with {s}" for s in sf.sources)]
 
     entries = manifest(run)
     out.files["manifest.json"] = json.dumps(entries, indent=2, sort_keys=True) + "\n"

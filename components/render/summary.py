@@ -34,7 +34,10 @@ def _tree(rendered: Rendered) -> list[tuple[str, str, str]]:
 
 
 def render_summary(rendered: Rendered, out_dir: Optional[Path]) -> str:
-    lines = [f"Previewing update ({rendered.stack}) offline: the infermon program under the Pulumi mock engine", ""]
+    lines = [f"Previewing update ({rendered.stack}) offline: the infermon program under the Pulumi mock engine"]
+    if rendered.config_sources:
+        lines.append(f"Config: {', '.join(rendered.config_sources)}   (`infermon config --stack {rendered.stack}` shows each value's origin)")
+    lines.append("")
     rows = _tree(rendered)
     width = max(len(p) + len(t) for p, t, _ in rows) + 2
     name_width = max(len(n) for _, _, n in rows) + 2
