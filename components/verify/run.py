@@ -74,6 +74,9 @@ class Report:
     """The Prometheus the stack was proved against, e.g. ``prometheus 3.14.0``."""
     series_by_job: dict[str, int] = field(default_factory=dict)
     """Series per scrape of each declared job (``verify --live``)."""
+    series_by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Simulated server kind -> family -> series stored from its targets at baseline (``up`` and
+    ``scrape_*`` aside), offline ``verify`` only."""
 
     @property
     def ok(self) -> bool:
@@ -81,7 +84,7 @@ class Report:
 
     def to_json(self) -> str:
         return json.dumps({"stack": self.stack, "ok": self.ok, "prometheus": self.prometheus, "head_series": self.head_series, "panels": list(self.panels),
-                           "series_by_job": self.series_by_job, "checks": [c.__dict__ for c in self.checks]}, indent=2, sort_keys=True)
+                           "series_by_job": self.series_by_job, "series_by_kind": self.series_by_kind, "checks": [c.__dict__ for c in self.checks]}, indent=2, sort_keys=True)
 
 
 def free_port() -> int:
@@ -124,9 +127,13 @@ class Plan:
     tamper: "Tamper" = field(default_factory=lambda: Tamper())
     dropped_jobs: set[str] = field(default_factory=set)
     """Jobs whose every target the relabelings drop (``Tamper.mislabel``)."""
+    kind_of: dict[str, str] = field(default_factory=dict)
+    """Simulator address -> the kind its series are counted under (``arks-runtime (vllm)`` for an
+    Arks pod's vLLM, whose keep-list is Arks')."""
 
-    def sim(self, service: str, kind: str, **kw: Any) -> str:
+    def sim(self, service: str, kind: str, group: str = "", **kw: Any) -> str:
         port = free_port()
+        self.kind_of[f"127.0.0.1:{port}"] = group or kind
         if service in self.baselines:
             kw.setdefault("baseline", self.baselines[service])
         if service in self.tamper.rename:
@@ -142,7 +149,8 @@ def _sims_for(plan: Plan, service: str, kind: str, prefix: str = "", tls: bool =
         return [plan.sim(service, "vllm", prefix=prefix, generation="new", tls=tls),
                 plan.sim(service, "vllm", prefix=prefix, generation="old", tls=tls)]
     if kind == "arks-runtime":  # Arks pods run vLLM or SGLang and expose their raw names
-        return [plan.sim(service, "vllm", generation="new", tls=tls), plan.sim(service, "sglang", tls=tls)]
+        return [plan.sim(service, "vllm", group="arks-runtime (vllm)", generation="new", tls=tls),
+                plan.sim(service, "sglang", group="arks-runtime (sglang)", tls=tls)]
     return [plan.sim(service, kind, prefix=prefix, tls=tls)]
 
 
@@ -564,6 +572,7 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
         report.checks.append(Check("dashboard panels answer", not empty, f"{panels - len(empty)}/{panels} panels return data", empty))
         report.panels = (panels - len(empty), panels)
         report.head_series = int(prom.get("/api/v1/status/tsdb")["data"]["headStats"]["numSeries"])
+        report.series_by_kind = series_by_kind(prom, plan)
         progress(f"verify {stack}: {report.checks[-1].detail}")
 
         records = sorted({r["record"] for rel, t in rendered.files.items() if rel.startswith("prometheus/rules/")
@@ -612,6 +621,19 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
                                        + (", one scrape in ten lost" if "scrape_loss" in faults else ""), silent))
             progress(f"verify {stack}: {report.checks[-1].detail}")
     return report
+
+
+def series_by_kind(prom: Prom, plan: Plan) -> dict[str, dict[str, int]]:
+    """Series stored per simulated kind and family (``up`` and ``scrape_*``, which Prometheus
+    writes for every target, aside)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in prom.query('count by (__name__, instance) ({instance=~"127[.]0[.]0[.]1:[0-9]+", __name__!~"up|scrape_.+"})'):
+        kind = plan.kind_of.get(r["metric"].get("instance", ""))
+        if kind:
+            fams = out.setdefault(kind, {})
+            name = r["metric"]["__name__"]
+            fams[name] = fams.get(name, 0) + int(float(r["value"][1]))
+    return out
 
 
 def format_report(r: Report) -> str:
