@@ -72,3 +72,31 @@ def test_every_panel_and_alert_still_answers_with_keep_used(tmp_path):
     write_stack(tmp_path, "dev", cfg, secrets)
     report = verify("dev", tmp_path, progress=lambda m: None)
     assert report.ok, [c for c in report.checks if not c.ok]
+
+
+SIMULATED = ["triton", "vllm", "sglang", "arks-gateway", "mlserver", "dcgm", "containers", "docker-containers"]
+
+
+@pytest.mark.parametrize("kind", SIMULATED)
+def test_keep_used_stores_every_series_read_from_the_complete_exposition(kind):
+    """From the complete exposition of each simulated server (every family its upstream server
+    registers), the keep-list keeps exactly the series panels, rules and monitors read: each of
+    them is exposed and kept, everything else is dropped."""
+    from types import SimpleNamespace
+
+    from components.catalog import KINDS
+    from components.series_budget import keep_rule
+    from components.verify.simulators import Target, collect
+
+    loaded = SimpleNamespace(config=SimpleNamespace(metrics=SimpleNamespace(extra=[])))
+    regex = re.compile(keep_rule(loaded, kind)["regex"])
+    fields = [m.name for m in KINDS[kind].metrics] if kind == "dcgm" else []  # every field a pool may collect
+    exposed: set[str] = set()
+    for generation in (["new", "old"] if kind == "vllm" else ["new"]):
+        text, _ = collect(Target(name="t", kind=kind, port=0, generation=generation, fields=fields))
+        # series names as Prometheus stores them (prometheus_client's parser would add _total to Triton's counters)
+        exposed |= {re.split(r"[{ ]", line, maxsplit=1)[0] for line in text.splitlines() if line and not line.startswith("#")}
+    used = used_series(kind)
+    assert used <= exposed, f"read but not exposed: {sorted(used - exposed)}"
+    assert {n for n in exposed if regex.fullmatch(n)} == used
+    assert len(exposed) > len(used)  # the complete exposition has families to drop

@@ -123,14 +123,19 @@ class Target:
 
 
 # --- families the real servers expose that no dashboard, rule or monitor uses ------------------------
-# (what ``metrics.keep: used`` drops). Names from the servers' sources: Python and Go client
-# default collectors, vllm/v1/metrics/loggers.py, sglang's metrics collector, cAdvisor.
+# (what ``metrics.keep: used`` drops): every family the upstream server registers and fills under
+# ordinary traffic, beyond the catalog's. Names, types and label names from the sources cited per
+# list; families that exist only with an option (LoRA, speculative decoding, PD disaggregation
+# transfers, grammar backends, multiprocess mode) are left out. Label values: LABEL_VALUES, or
+# VALUES where a family's label takes its own values.
 
 
 def _m(name: str, typ: str, unit: str = "value", labels: tuple[str, ...] = ()) -> Metric:
     return Metric(name, typ, unit, "Exposed by the real server; not used by infermon.", labels)
 
 
+# prometheus/client_python: the default registry's ProcessCollector, GCCollector and PlatformCollector
+# (prometheus_client/process_collector.py, gc_collector.py, platform_collector.py)
 PYTHON = (
     _m("process_virtual_memory_bytes", "gauge"), _m("process_resident_memory_bytes", "gauge"), _m("process_start_time_seconds", "gauge"),
     _m("process_cpu_seconds_total", "counter"), _m("process_open_fds", "gauge"), _m("process_max_fds", "gauge"),
@@ -139,56 +144,147 @@ PYTHON = (
     _m("python_gc_collections_total", "counter", labels=("generation",)),
     _m("python_info", "gauge", labels=("implementation", "major", "minor", "patchlevel", "version")),
 )
+# prometheus/client_golang >= 1.20, promhttp.Handler() on the default registry: the Go collector
+# (prometheus/go_collector.go base metrics + go_collector_latest.go memstats and the default
+# runtime/metrics go_gc_gogc_percent, go_gc_gomemlimit_bytes, go_sched_gomaxprocs_threads),
+# the process collector (prometheus/process_collector.go, Linux) and promhttp's own handler
+# metrics (prometheus/promhttp/http.go)
+GO_MEMSTATS_GAUGES = ("alloc_bytes", "sys_bytes", "heap_alloc_bytes", "heap_sys_bytes", "heap_idle_bytes", "heap_inuse_bytes",
+                      "heap_released_bytes", "heap_objects", "stack_inuse_bytes", "stack_sys_bytes", "mspan_inuse_bytes",
+                      "mspan_sys_bytes", "mcache_inuse_bytes", "mcache_sys_bytes", "buck_hash_sys_bytes", "gc_sys_bytes",
+                      "other_sys_bytes", "next_gc_bytes", "last_gc_time_seconds")
 GO = (
-    _m("go_goroutines", "gauge"), _m("go_threads", "gauge"), _m("go_info", "gauge", labels=("version",)),
-    _m("go_memstats_alloc_bytes", "gauge"), _m("go_memstats_heap_inuse_bytes", "gauge"), _m("go_memstats_sys_bytes", "gauge"),
-    _m("go_memstats_mallocs_total", "counter"), _m("go_memstats_frees_total", "counter"),
+    _m("go_gc_duration_seconds", "summary", "seconds"), _m("go_goroutines", "gauge"), _m("go_threads", "gauge"),
+    _m("go_info", "gauge", labels=("version",)), _m("go_gc_gogc_percent", "gauge"), _m("go_gc_gomemlimit_bytes", "gauge"),
+    _m("go_sched_gomaxprocs_threads", "gauge"),
+    *(_m(f"go_memstats_{g}", "gauge") for g in GO_MEMSTATS_GAUGES),
+    _m("go_memstats_alloc_bytes_total", "counter"), _m("go_memstats_mallocs_total", "counter"), _m("go_memstats_frees_total", "counter"),
     _m("process_cpu_seconds_total", "counter"), _m("process_resident_memory_bytes", "gauge"), _m("process_open_fds", "gauge"),
+    _m("process_max_fds", "gauge"), _m("process_virtual_memory_bytes", "gauge"), _m("process_virtual_memory_max_bytes", "gauge"),
+    _m("process_start_time_seconds", "gauge"), _m("process_network_receive_bytes_total", "counter"),
+    _m("process_network_transmit_bytes_total", "counter"),
+    _m("promhttp_metric_handler_requests_in_flight", "gauge"), _m("promhttp_metric_handler_requests_total", "counter", labels=("code",)),
 )
+# the OpenAI server's HTTP metrics: prometheus-fastapi-instrumentator's metrics.default()
+# (trallnag/prometheus-fastapi-instrumentator src/prometheus_fastapi_instrumentator/metrics.py),
+# instrumented in vllm/entrypoints/openai/api_server.py; status codes grouped (2xx …)
+HTTP_INSTRUMENTATOR = (
+    _m("http_requests_total", "counter", labels=("handler", "method", "status")),
+    _m("http_request_size_bytes", "summary", "bytes", ("handler",)),
+    _m("http_response_size_bytes", "summary", "bytes", ("handler",)),
+    _m("http_request_duration_highr_seconds", "histogram", "seconds"),
+    _m("http_request_duration_seconds", "histogram", "seconds", ("handler", "method")),
+)
+VLLM_L = ("model_name", "engine")
+# cAdvisor's container collector as the kubelet serves it on /metrics/cadvisor (google/cadvisor
+# metrics/prometheus.go, v0.54.0; the kubelet's metric set: cpu, cpuLoad, memory, OOM, network,
+# diskIO, disk usage, process). Keyed by extra label names; container labels are added per platform.
+CADVISOR = (
+    ("container_last_seen", "gauge", ()), ("container_start_time_seconds", "gauge", ()),
+    ("container_spec_cpu_period", "gauge", ()), ("container_spec_cpu_quota", "gauge", ()), ("container_spec_cpu_shares", "gauge", ()),
+    ("container_spec_memory_reservation_limit_bytes", "gauge", ()), ("container_spec_memory_swap_limit_bytes", "gauge", ()),
+    ("container_cpu_user_seconds_total", "counter", ()), ("container_cpu_system_seconds_total", "counter", ()),
+    ("container_cpu_cfs_throttled_seconds_total", "counter", ()),
+    ("container_cpu_load_average_10s", "gauge", ()), ("container_tasks_state", "gauge", ("state",)),
+    ("container_memory_cache", "gauge", ()), ("container_memory_rss", "gauge", ()), ("container_memory_kernel_usage", "gauge", ()),
+    ("container_memory_mapped_file", "gauge", ()), ("container_memory_swap", "gauge", ()), ("container_memory_failcnt", "counter", ()),
+    ("container_memory_usage_bytes", "gauge", ()), ("container_memory_max_usage_bytes", "gauge", ()),
+    ("container_memory_failures_total", "counter", ("failure_type", "scope")),
+    ("container_network_receive_packets_total", "counter", ("interface",)),
+    ("container_network_receive_packets_dropped_total", "counter", ("interface",)),
+    ("container_network_receive_errors_total", "counter", ("interface",)),
+    ("container_network_transmit_packets_total", "counter", ("interface",)),
+    ("container_network_transmit_packets_dropped_total", "counter", ("interface",)),
+    ("container_network_transmit_errors_total", "counter", ("interface",)),
+    ("container_fs_reads_bytes_total", "counter", ("device",)), ("container_fs_writes_bytes_total", "counter", ("device",)),
+    ("container_fs_reads_total", "counter", ("device",)), ("container_fs_writes_total", "counter", ("device",)),
+    ("container_fs_inodes_free", "gauge", ("device",)), ("container_fs_inodes_total", "gauge", ("device",)),
+    ("container_fs_limit_bytes", "gauge", ("device",)), ("container_fs_usage_bytes", "gauge", ("device",)),
+    ("container_processes", "gauge", ()), ("container_file_descriptors", "gauge", ()), ("container_sockets", "gauge", ()),
+    ("container_threads", "gauge", ()), ("container_threads_max", "gauge", ()), ("container_ulimits_soft", "gauge", ("ulimit",)),
+)
+
+
+def _cadvisor(labels: tuple[str, ...], *, limit: bool) -> tuple[Metric, ...]:
+    extra = (("container_spec_memory_limit_bytes", "gauge", ()),) if limit else ()
+    return tuple(_m(n, t, labels=labels + more) for n, t, more in CADVISOR + extra)
+
+
 EXTRA: dict[str, tuple[Metric, ...]] = {
-    "vllm": PYTHON + (
-        _m("vllm:request_params_n", "histogram", "requests", ("model_name", "engine")),
-        _m("vllm:request_params_max_tokens", "histogram", "tokens", ("model_name", "engine")),
-        _m("vllm:request_max_num_generation_tokens", "histogram", "tokens", ("model_name", "engine")),
-        _m("vllm:iteration_tokens_total", "histogram", "tokens", ("model_name", "engine")),
-        _m("vllm:time_per_prefill_token_request_seconds", "histogram", "seconds", ("model_name", "engine")),
-        _m("vllm:request_inference_time_seconds", "histogram", "seconds", ("model_name", "engine")),
+    # vllm-project/vllm vllm/v1/metrics/loggers.py PrometheusStatLogger: the families present both in
+    # the 0.10 line (commit 005a810b) and after 0.11 (the stored newer version), so in v0.11.0;
+    # cache_config_info from log_metrics_info (one of CacheConfig.metrics_info()'s labels shown)
+    "vllm": PYTHON + HTTP_INSTRUMENTATOR + (
+        _m("vllm:request_params_n", "histogram", "requests", VLLM_L),
+        _m("vllm:request_params_max_tokens", "histogram", "tokens", VLLM_L),
+        _m("vllm:request_max_num_generation_tokens", "histogram", "tokens", VLLM_L),
+        _m("vllm:iteration_tokens_total", "histogram", "tokens", VLLM_L),
+        _m("vllm:time_per_prefill_token_request_seconds", "histogram", "seconds", VLLM_L),
+        _m("vllm:request_inference_time_seconds", "histogram", "seconds", VLLM_L),
         _m("vllm:cache_config_info", "gauge", labels=("block_size", "cache_dtype", "engine")),
     ),
-    "sglang": PYTHON + (
-        _m("sglang:max_total_num_tokens", "gauge", labels=("model_name",)), _m("sglang:num_grammar_queue_reqs", "gauge", labels=("model_name",)),
-        _m("sglang:spec_accept_length", "gauge", labels=("model_name",)), _m("sglang:decode_sum_seq_lens", "gauge", labels=("model_name",)),
+    # sgl-project/sglang python/sglang/srt/metrics/collector.py (stored commit 00ae9c15):
+    # SchedulerMetricsCollector's gauges set from SchedulerStats at every log interval and the
+    # counters of ordinary traffic; TokenizerMetricsCollector's cached_tokens/num_so_requests.
+    # Label: model_name, as the catalog (recent releases add rank labels to every family alike).
+    "sglang": PYTHON + tuple(_m(f"sglang:{n}", "gauge", labels=("model_name",)) for n in (
+        "max_total_num_tokens", "num_grammar_queue_reqs", "spec_accept_length", "spec_accept_rate", "decode_sum_seq_lens",
+        "pending_prealloc_token_usage", "swa_token_usage", "mamba_usage", "num_running_reqs_offline_batch", "num_retracted_reqs",
+        "num_paused_reqs", "num_prefill_prealloc_queue_reqs", "num_prefill_inflight_queue_reqs", "num_decode_prealloc_queue_reqs",
+        "num_decode_transfer_queue_reqs", "kv_transfer_speed_gb_s", "kv_transfer_latency_ms", "kv_transfer_bootstrap_ms",
+        "kv_transfer_alloc_ms", "kv_transfer_total_mb", "utilization", "max_running_requests_under_SLO", "engine_startup_time",
+        "engine_load_weights_time", "is_cuda_graph", "num_unique_running_routing_keys", "new_token_ratio")) + (
         _m("sglang:num_retractions", "histogram", "requests", ("model_name",)),
+        _m("sglang:num_retracted_requests_total", "counter", labels=("model_name",)),
+        _m("sglang:num_retracted_input_tokens_total", "counter", "tokens", ("model_name",)),
+        _m("sglang:num_retracted_output_tokens_total", "counter", "tokens", ("model_name",)),
+        _m("sglang:realtime_tokens_total", "counter", "tokens", ("model_name", "mode")),
         _m("sglang:cached_tokens_total", "counter", "tokens", ("model_name",)), _m("sglang:num_so_requests_total", "counter", labels=("model_name",)),
     ),
+    # SeldonIO/MLServer: client_python's defaults; mlserver/metrics and its REST server's families are all catalogued
     "mlserver": PYTHON,
+    # triton-inference-server/server docs/user_guide/metrics.md: the pinned-memory gauges (no labels)
+    # are the only default families outside the catalog (summaries are off by default)
+    "triton": (_m("nv_pinned_memory_pool_total_bytes", "gauge"), _m("nv_pinned_memory_pool_used_bytes", "gauge")),
     "arks-gateway": GO,
-    "dcgm": GO,
-    "docker-containers": (
-        _m("container_memory_rss", "gauge", labels=("name", "image", "id")),
-        _m("container_memory_cache", "gauge", labels=("name", "image", "id")),
-        _m("container_memory_usage_bytes", "gauge", labels=("name", "image", "id")),
-        _m("container_fs_reads_bytes_total", "counter", labels=("name", "image", "id", "device")),
-        _m("container_fs_writes_bytes_total", "counter", labels=("name", "image", "id", "device")),
-        _m("container_spec_cpu_shares", "gauge", labels=("name", "image", "id")),
-        _m("container_last_seen", "gauge", labels=("name", "image", "id")),
-        _m("container_tasks_state", "gauge", labels=("name", "image", "id", "state")),
-        _m("container_threads", "gauge", labels=("name", "image", "id")),
-        _m("machine_cpu_cores", "gauge"), _m("machine_memory_bytes", "gauge"),
+    # dcgm-exporter: the Go runtime families as before (not re-checked against internal/pkg/server)
+    "dcgm": (
+        _m("go_goroutines", "gauge"), _m("go_threads", "gauge"), _m("go_info", "gauge", labels=("version",)),
+        _m("go_memstats_alloc_bytes", "gauge"), _m("go_memstats_heap_inuse_bytes", "gauge"), _m("go_memstats_sys_bytes", "gauge"),
+        _m("go_memstats_mallocs_total", "counter"), _m("go_memstats_frees_total", "counter"),
+        _m("process_cpu_seconds_total", "counter"), _m("process_resident_memory_bytes", "gauge"), _m("process_open_fds", "gauge"),
     ),
-    "containers": (
-        _m("container_memory_rss", "gauge", labels=("namespace", "pod", "container")),
-        _m("container_memory_cache", "gauge", labels=("namespace", "pod", "container")),
-        _m("container_memory_usage_bytes", "gauge", labels=("namespace", "pod", "container")),
-        _m("container_fs_reads_bytes_total", "counter", labels=("namespace", "pod", "container", "device")),
-        _m("container_fs_writes_bytes_total", "counter", labels=("namespace", "pod", "container", "device")),
-        _m("container_spec_cpu_shares", "gauge", labels=("namespace", "pod", "container")),
-        _m("container_spec_memory_limit_bytes", "gauge", labels=("namespace", "pod", "container")),
-        _m("container_last_seen", "gauge", labels=("namespace", "pod", "container")),
-        _m("container_tasks_state", "gauge", labels=("namespace", "pod", "container", "state")),
-        _m("container_threads", "gauge", labels=("namespace", "pod", "container")),
+    # standalone cAdvisor (the docker platform): its container collector with Docker's labels, and
+    # the machine collector (google/cadvisor metrics/prometheus_machine.go)
+    "docker-containers": _cadvisor(("name", "image", "id"), limit=False) + (
+        _m("machine_cpu_cores", "gauge"), _m("machine_cpu_physical_cores", "gauge"), _m("machine_cpu_sockets", "gauge"),
+        _m("machine_memory_bytes", "gauge"), _m("machine_swap_bytes", "gauge"),
     ),
+    "containers": _cadvisor(("namespace", "pod", "container"), limit=True),
 }
+
+VALUES: dict[str, dict[str, list[str]]] = {
+    # the instrumentator groups status codes; vLLM's routes (excluded: /metrics, /health, …)
+    **{n: {"handler": ["/v1/chat/completions", "/v1/completions"], "status": ["2xx", "4xx", "5xx"]} for n in
+       ("http_requests_total", "http_request_size_bytes", "http_response_size_bytes", "http_request_duration_seconds")},
+    "promhttp_metric_handler_requests_total": {"code": ["200", "500", "503"]},
+    "go_info": {"version": ["go1.24.4"]},
+    "sglang:realtime_tokens_total": {"mode": ["prefill_compute", "prefill_cache", "decode"]},
+    "container_memory_failures_total": {"failure_type": ["pgfault", "pgmajfault"], "scope": ["container", "hierarchy"]},
+    "container_ulimits_soft": {"ulimit": ["max_open_files"]},
+    **{m.name: {"device": ["/dev/nvme0n1"]} for m in EXTRA["containers"] + EXTRA["docker-containers"] if "device" in m.labels},
+}
+"""Label values of one family where LABEL_VALUES' values for that label name would be wrong."""
+
+QUANTILES = {"go_gc_duration_seconds": ["0", "0.25", "0.5", "0.75", "1"]}
+"""Summaries with quantiles (client_golang's GC pause summary); other summaries carry none."""
+
+EXTRA_BUCKETS = {
+    "http_request_duration_highr_seconds": [0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5,
+                                            7.5, 10, 30, 60],
+    "http_request_duration_seconds": [0.1, 0.5, 1],
+}
+"""Upstream buckets of the non-catalogued histograms (metrics.default()'s highr and lowr)."""
 
 
 def families(target: Target) -> tuple[Metric, ...]:
@@ -231,6 +327,8 @@ def _label_sets(m: Metric, target: Target) -> list[dict[str, str]]:
             values = ["/v2/models/{model_name}/infer", "/v2/health/ready"]
         elif label in target.labels:
             values = [target.labels[label]]
+        elif label in VALUES.get(m.name, {}):
+            values = VALUES[m.name][label]
         else:
             values = LABEL_VALUES.get(label, ["x"])
         sets = [dict(s, **{label: v}) for s in sets for v in values]
@@ -368,7 +466,7 @@ def _observations(m: Metric, st: State) -> tuple[float, float]:
 
 
 def _bucket_bounds(m: Metric) -> list[float]:
-    return UPSTREAM_BUCKETS.get(m.name) or BUCKETS.get(m.unit, BUCKETS["requests"])
+    return UPSTREAM_BUCKETS.get(m.name) or EXTRA_BUCKETS.get(m.name) or BUCKETS.get(m.unit, BUCKETS["requests"])
 
 
 def _renamed(target: Target, series: str) -> str:
@@ -410,10 +508,11 @@ def collect(target: Target) -> tuple[str, list[MetricFamily]]:
                 ls = ",".join(f'{k}="{v}"' for k, v in labels.items())
                 key = (m.name, ls)
 
-                def sample(series: str, value: float, le: str = "") -> None:
+                def sample(series: str, value: float, le: str = "", quantile: str = "") -> None:
                     series = _renamed(target, series)
-                    fam.add_sample(target.prefix + series, {**labels, "le": le} if le else labels, value)
-                    body = ",".join(x for x in (ls, f'le="{le}"' if le else "") if x)
+                    more = {"le": le} if le else {"quantile": quantile} if quantile else {}
+                    fam.add_sample(target.prefix + series, {**labels, **more}, value)
+                    body = ",".join(x for x in (ls, *(f'{k}="{v}"' for k, v in more.items())) if x)
                     lines.append(f"{target.prefix}{series}{{{body}}} {floatToGoString(value)}" if body
                                  else f"{target.prefix}{series} {floatToGoString(value)}")
 
@@ -437,6 +536,8 @@ def collect(target: Target) -> tuple[str, list[MetricFamily]]:
                         for le, v in zip(bounds, acc):
                             sample(f"{m.name}_bucket", v, floatToGoString(float(le)))
                         sample(f"{m.name}_bucket", acc[-2], "+Inf")
+                    for q in QUANTILES.get(m.name, ()):
+                        sample(m.name, mean * -math.log(1 - min(float(q), 0.999)), quantile=q)
                     sample(f"{m.name}_sum", acc[-1])
                     sample(f"{m.name}_count", acc[-2])
         return "\n".join(lines) + "\n", out
