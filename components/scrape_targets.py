@@ -14,9 +14,8 @@ from typing import Any, Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
-import yaml
 
-from . import naming
+from . import fastyaml, naming
 from .config import LoadedConfig, secret_output
 from .series_budget import keep_mode, keep_rule
 
@@ -41,7 +40,7 @@ class ScrapePlan:
 
 
 def dump_jobs(jobs: list[dict[str, Any]]) -> str:
-    return yaml.safe_dump(jobs, sort_keys=False, default_flow_style=False) if jobs else "[]\n"
+    return fastyaml.dump(jobs, sort_keys=False) if jobs else "[]\n"
 
 
 def _labels(service: str, environment: str, team: Optional[str], **extra: str) -> dict[str, str]:

@@ -9,9 +9,8 @@ from typing import Optional
 import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
-import yaml
 
-from .. import naming, pins
+from .. import fastyaml, naming, pins
 from ..config import LoadedConfig, secret_output
 from .checks import CREDENTIALS_SECRET, SECRET_DIR, check_files, credential_keys
 from . import resources
@@ -35,7 +34,7 @@ def check_values(loaded: LoadedConfig) -> dict:
     confd: dict[str, dict[str, str]] = {}
     for path, conf in check_files(loaded).items():
         directory, file = path.split("/")
-        confd.setdefault(directory, {})[file] = yaml.safe_dump(conf, sort_keys=False)
+        confd.setdefault(directory, {})[file] = fastyaml.dump(conf, sort_keys=False)
     values: dict = {"datadog": {"clusterChecks": {"enabled": True}}, "clusterAgent": {"enabled": True, "advancedConfd": confd}}
     tolerations = agent_tolerations(loaded)
     if tolerations:  # the node Agent must run where the DCGM exporters and inference pods run
@@ -142,7 +141,7 @@ class DatadogIntegration(pulumi.ComponentResource):
                 f"{name}-checks",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=CHECKS_CONFIGMAP, namespace=ns_name, labels=labels,
                                                     annotations={"infermon.io/usage": EXISTING_USAGE}),
-                data={"values.yaml": yaml.safe_dump(check_values(loaded), sort_keys=False)},
+                data={"values.yaml": fastyaml.dump(check_values(loaded), sort_keys=False)},
                 opts=in_ns,
             )
 

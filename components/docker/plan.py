@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import yaml
 
+from .. import fastyaml
 from ..alerts.rules import rule_files
 from ..config import LoadedConfig
 from ..kube_prometheus_stack import alertmanager_config
@@ -13,7 +13,7 @@ from . import grafana_provisioning, prometheus_config
 
 def rules(loaded: LoadedConfig) -> dict[str, str]:
     """Rule file name -> YAML: the same files the Kubernetes path puts in PrometheusRules."""
-    return {name: yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=120) for name, doc in rule_files(loaded).items()}
+    return {name: fastyaml.dump(doc, sort_keys=False, width=120) for name, doc in rule_files(loaded).items()}
 
 
 def hosts(loaded: LoadedConfig) -> list[c.HostPlan]:

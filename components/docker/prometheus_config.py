@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 
-from .. import naming
+from .. import fastyaml, naming
 from ..config import LoadedConfig
 from ..scrape_targets import plan as scrape_plan
 from ..series_budget import keep_rule
@@ -78,4 +77,4 @@ def config(loaded: LoadedConfig, rule_names: list[str]) -> dict[str, Any]:
 
 
 def dump(doc: dict[str, Any]) -> str:
-    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=120)
+    return fastyaml.dump(doc, sort_keys=False, width=120)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 
+from .. import fastyaml
 from ..config import LoadedConfig
 from ..docker import containers as c
 from ..docker.grafana_provisioning import PROVISIONING
@@ -25,7 +25,7 @@ IMAGE = "docker:index/remoteImage:RemoteImage"
 
 
 def _dump(obj: Any) -> str:
-    return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, width=120)
+    return fastyaml.dump(obj, sort_keys=True, width=120)
 
 
 ALERTMANAGER_FILE = "alertmanager/alertmanager.yml"

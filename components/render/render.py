@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 import yaml
 
-from .. import naming
+from .. import fastyaml, naming
 from ..kube_prometheus_stack import delivered_alertmanager_config
 from ..config import LoadedConfig
 from ..config.load import load as load_config
@@ -45,7 +45,7 @@ class Rendered:
 
 
 def _dump(obj: Any) -> str:
-    return yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, width=120)
+    return fastyaml.dump(obj, sort_keys=True, width=120)
 
 
 def _short(urn: Optional[str]) -> Optional[str]:
