@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import yaml
+from referencing import Registry, Resource
 
 from .. import naming, tools
 
@@ -45,14 +48,44 @@ def check_kubernetes(objects: list[dict[str, Any]], minor: str) -> CheckResult:
     for obj in objects:
         where = f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')}"
         try:
-            kubernetes_validate.validate(obj, version, strict=True)
-        except kubernetes_validate.ValidationError as exc:
+            _kubernetes_validator(obj["apiVersion"], obj["kind"], version).validate(obj)
+        except jsonschema.ValidationError as exc:
             path = ".".join(str(p) for p in exc.path)
             errors.append(f"{where}: {path}: {exc.message}")
         except kubernetes_validate.SchemaNotFoundError as exc:
             errors.append(f"{where}: {exc.message}")
     ok = not errors
     return CheckResult("kubernetes schemas", ok, f"{len(objects)} objects against the Kubernetes v{version} schemas (strict)", errors)
+
+
+@functools.lru_cache(maxsize=None)
+def _kubernetes_validator(api_version: str, kind: str, desired_version: str) -> jsonschema.Validator:
+    """The validator ``kubernetes_validate.validate(obj, desired_version, strict=True)`` builds for
+    every object (both schema files read, a registry made), built once per kind: the same schema
+    file, ``_definitions.json``, registry and Draft 2020-12 validator, whose ``validate`` raises
+    the same first error."""
+    from kubernetes_validate import utils
+
+    if utils.major_minor(desired_version) > utils.latest_version():
+        raise utils.VersionNotSupportedError(version=utils.major_minor(desired_version))
+    version = [v for v in utils.all_versions() if utils.major_minor(v) <= utils.major_minor(desired_version)][-1]
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    schema_dir = f"v{version}-local-strict"
+    try:
+        schema = utils.schema_contents(f"kubernetes-json-schema/{schema_dir}/{kind.lower()}-{group_version}.json", desired_version)
+    except FileNotFoundError:
+        raise utils.SchemaNotFoundError(version=utils.major_minor(desired_version), kind=kind, api_version=api_version) from None
+    registry = Resource.from_contents(schema) @ _kubernetes_definitions(schema_dir, desired_version)
+    return jsonschema.validators.Draft202012Validator(schema, registry=registry)
+
+
+@functools.lru_cache(maxsize=None)
+def _kubernetes_definitions(schema_dir: str, desired_version: str) -> Registry:
+    """A registry holding ``_definitions.json`` (megabytes, the same for every kind), read once."""
+    from kubernetes_validate import utils
+
+    definitions = utils.schema_contents(f"kubernetes-json-schema/{schema_dir}/_definitions.json", desired_version)
+    return Resource.from_contents(definitions) @ Registry()
 
 
 # --- operator custom resources ------------------------------------------------------------
@@ -178,6 +211,11 @@ CRD_SCHEMAS["PrometheusRule"] = {
 """What infermon sets in Prometheus Operator resources (monitoring.coreos.com/v1, operator v0.93)."""
 
 
+@functools.lru_cache(maxsize=None)
+def _crd_validator(kind: str) -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(CRD_SCHEMAS[kind])
+
+
 def check_custom_resources(objects: list[dict[str, Any]]) -> CheckResult:
     errors = []
     kinds: dict[str, int] = {}
@@ -189,8 +227,7 @@ def check_custom_resources(objects: list[dict[str, Any]]) -> CheckResult:
         if schema is None:
             errors.append(f"{where}: no structural schema for this kind")
             continue
-        validator = jsonschema.Draft7Validator(schema)
-        for err in sorted(validator.iter_errors(obj), key=lambda e: list(e.path)):
+        for err in sorted(_crd_validator(kind).iter_errors(obj), key=lambda e: list(e.path)):
             errors.append(f"{where}: {'.'.join(str(p) for p in err.path)}: {err.message}")
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
     return CheckResult("operator resources", not errors, f"{summary} (structural schema of the fields infermon sets)", errors)
@@ -389,10 +426,16 @@ def check_dashboards(files: dict[str, str]) -> CheckResult:
                     errors.append(f"{d['uid']} / {panel.get('title')}: does not parse: {exc}")
                     continue
                 # a service's metric prefix (ending in ':' or '_') may precede a catalogued name
-                unknown = {n for n in names if not any(n == k or n.endswith(":" + k) or n.endswith("_" + k) for k in known)}
+                unknown = {n for n in names if not _catalogued(n, known)}
                 if unknown:
                     errors.append(f"{d['uid']} / {panel.get('title')}: metrics not in the catalog: {', '.join(sorted(unknown))}")
     return CheckResult("dashboards", not errors, f"{count} dashboards, {queries} queries parse (promql-parser) and use catalogued metrics", errors)
+
+
+def _catalogued(name: str, known: set[str]) -> bool:
+    """``name`` is a catalogued name, or one preceded by a prefix ending in ':' or '_' (the same as
+    ``any(name == k or name.endswith(":" + k) or name.endswith("_" + k) for k in known)``)."""
+    return name in known or any(c in ":_" and name[i + 1:] in known for i, c in enumerate(name))
 
 
 # --- datadog ---------------------------------------------------------------------------------
