@@ -8,6 +8,7 @@ renaming relabelings (Arks), so it names series as stored.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Optional
 
@@ -20,6 +21,11 @@ from .config import model as m
 def used_series(kind: str) -> set[str]:
     """Exactly the series the kind's signals read (a histogram read only through its buckets
     keeps neither ``_sum`` nor ``_count``)."""
+    return set(_used_series(kind))
+
+
+@functools.lru_cache(maxsize=None)
+def _used_series(kind: str) -> frozenset[str]:  # the catalog is constant: once per kind, not per service
     from .alerts.rules import LATENCY_HISTOGRAMS
 
     k = KINDS[kind]
@@ -34,7 +40,7 @@ def used_series(kind: str) -> set[str]:
                     continue
                 k.metric(ref)  # must be a catalogued series
                 out.add(ref)
-    return out
+    return frozenset(out)
 
 
 def keep_mode(loaded: LoadedConfig, s: m.InferenceService) -> str:

@@ -10,6 +10,7 @@ window; alert rules pass a fixed one instead.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -92,10 +93,20 @@ class Kind:
     """Where the metric names were checked."""
 
     def metric(self, name: str) -> Metric:
+        m = self._metric_by_series.get(name)
+        if m is None:
+            raise KeyError(f"{self.name}: no catalog metric for series {name!r}")
+        return m
+
+    @functools.cached_property
+    def _metric_by_series(self) -> dict[str, Metric]:
+        """Series name -> the first metric that has it (``metric`` is called for every reference
+        of every rendered query)."""
+        out: dict[str, Metric] = {}
         for m in self.metrics:
-            if name in m.series():
-                return m
-        raise KeyError(f"{self.name}: no catalog metric for series {name!r}")
+            for s in m.series():
+                out.setdefault(s, m)
+        return out
 
     def signal(self, name: str) -> Optional[Signal]:
         return next((s for s in self.signals if s.name == name), None) or HEALTH_SIGNALS.get(name)

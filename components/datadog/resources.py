@@ -9,6 +9,7 @@ resources are registered exactly as the SDK registers them: the same type token,
 
 from __future__ import annotations
 
+import functools
 from importlib.metadata import version
 from typing import Any, Optional
 
@@ -17,9 +18,14 @@ import pulumi
 PACKAGE = "pulumi_datadog"
 
 
+@functools.lru_cache(maxsize=None)
+def _plugin_version() -> str:
+    return version(PACKAGE)  # reads the installed distribution's metadata: once, not per resource
+
+
 def _opts(opts: Optional[pulumi.ResourceOptions], **extra: Any) -> pulumi.ResourceOptions:
     # what the SDK merges into every resource's options: the provider plugin version of the pinned package
-    return pulumi.ResourceOptions.merge(pulumi.ResourceOptions(version=version(PACKAGE), **extra), opts)
+    return pulumi.ResourceOptions.merge(pulumi.ResourceOptions(version=_plugin_version(), **extra), opts)
 
 
 def _props(inputs: dict[str, Any]) -> dict[str, Any]:
