@@ -53,6 +53,15 @@ def dump(data: Any, *, sort_keys: bool = True, width: Optional[int] = None) -> s
     return yaml.safe_dump(data, sort_keys=sort_keys, default_flow_style=False, width=width)
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load(text: str) -> Any:
+    """``yaml.safe_load`` through libyaml's parser when PyYAML has it (the same constructor and
+    resolver build the data; ``tests/test_fastyaml.py`` loads every rendered file both ways)."""
+    return yaml.load(text, Loader=_LOADER)
+
+
 @functools.lru_cache(maxsize=4096)
 def _plain_tag(value: str) -> str:
     """The tag a plain scalar ``value`` resolves to (``str`` unless it reads as a number, bool …)."""

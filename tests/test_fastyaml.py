@@ -92,3 +92,12 @@ def test_shared_objects_fall_back_to_anchors():
     data = {"x": shared, "y": [shared]}
     assert "&id001" in fastyaml.dump(data)
     same(data)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "gpu-host"])
+def test_load_reads_every_rendered_yaml_file_as_safe_load_does(stack):
+    files = render.build(stack).files
+    yamls = {rel: text for rel, text in files.items() if rel.endswith((".yaml", ".yml"))}
+    assert len(yamls) > 10
+    for rel, text in yamls.items():
+        assert fastyaml.load(text) == yaml.safe_load(text), rel

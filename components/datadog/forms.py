@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import yaml
+from .. import fastyaml
 
 
 def form_problems(files: dict[str, str]) -> list[str]:
@@ -13,7 +13,7 @@ def form_problems(files: dict[str, str]) -> list[str]:
     out = []
     for rel, text in sorted(files.items()):
         if rel.startswith("datadog/checks/"):
-            conf = yaml.safe_load(text)
+            conf = fastyaml.load(text)
             for ident in conf.get("ad_identifiers", []):
                 if "://" in ident:  # container images are plain names; kube_* templates are advanced identifiers
                     out.append(f"{rel}: ad_identifiers {ident!r} is never produced by the Agent "
@@ -27,7 +27,7 @@ def form_problems(files: dict[str, str]) -> list[str]:
             if conf.get("advanced_ad_identifiers") and not conf.get("cluster_check"):
                 out.append(f"{rel}: an endpoints check from a file must be a cluster check (cluster_check: true)")
         elif rel.startswith("kubernetes/") and "daemonset-" in rel:
-            pod = yaml.safe_load(text)["spec"]["template"]
+            pod = fastyaml.load(text)["spec"]["template"]
             containers = {c["name"] for c in pod["spec"]["containers"]}
             for key in pod["metadata"].get("annotations", {}):
                 if key.startswith("ad.datadoghq.com/") and key.endswith(".checks"):

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -135,16 +136,19 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
 
     builtin = [o for o in objs if not o["apiVersion"].startswith(OPERATOR_GROUP)]
     custom = [o for o in objs if o["apiVersion"].startswith(OPERATOR_GROUP)]
-    out.checks.append(validate.check_kubernetes(builtin, loaded.config.cluster.kubernetes_version))
-    out.checks.append(validate.check_custom_resources(custom))
-    out.checks.append(validate.check_scrape_configs(jobs, loaded.config.prometheus.scrape_interval))
-    out.checks.append(validate.check_rules({k: v for k, v in out.files.items() if k.startswith("prometheus/rules/")}))
-    out.checks.append(validate.check_alertmanager_config(out.files.get("alertmanager/alertmanager.yaml")))
-    out.checks.append(validate.check_dashboards(out.files))
-    out.checks.append(validate.check_datadog(out.files))
-    from . import policy
+    # promtool and amtool run while this process checks schemas, dashboards and policies
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="infermon-check") as tools:
+        scrape = tools.submit(validate.check_scrape_configs, jobs, loaded.config.prometheus.scrape_interval)
+        rules = tools.submit(validate.check_rules, {k: v for k, v in out.files.items() if k.startswith("prometheus/rules/")})
+        am = tools.submit(validate.check_alertmanager_config, out.files.get("alertmanager/alertmanager.yaml"))
+        out.checks.append(validate.check_kubernetes(builtin, loaded.config.cluster.kubernetes_version))
+        out.checks.append(validate.check_custom_resources(custom))
+        dashboards = validate.check_dashboards(out.files)
+        datadog = validate.check_datadog(out.files)
+        from . import policy
 
-    out.policies = policy.check(entries, stack, root)
+        out.policies = policy.check(entries, stack, root)
+        out.checks += [scrape.result(), rules.result(), am.result(), dashboards, datadog]
     return out
 
 
@@ -200,7 +204,7 @@ def datadog_files(entries: list[dict[str, Any]]) -> dict[str, str]:
         elif e["type"] == "kubernetes:core/v1:ConfigMap" and inputs.get("metadata", {}).get("name") == "infermon-datadog-checks":
             text = inputs["data"]["values.yaml"]
             files["datadog/agent-values.yaml"] = text
-            for directory, confs in sorted(yaml.safe_load(text)["clusterAgent"]["advancedConfd"].items()):
+            for directory, confs in sorted(fastyaml.load(text)["clusterAgent"]["advancedConfd"].items()):
                 for file, conf in sorted(confs.items()):
                     files[f"datadog/checks/{directory}/{file}"] = conf
     return files
@@ -216,7 +220,7 @@ def scrape_jobs(run: engine.RenderRun) -> list[dict[str, Any]]:
         md = r.inputs.get("metadata") or {}
         if r.type == "kubernetes:core/v1:Secret" and md.get("name") == naming.SCRAPE_CONFIG_SECRET:
             data = engine.unwrap(r.inputs.get("stringData") or {})
-            return yaml.safe_load(data.get(naming.SCRAPE_CONFIG_KEY, "[]")) or []
+            return fastyaml.load(data.get(naming.SCRAPE_CONFIG_KEY, "[]")) or []
     return []
 
 
