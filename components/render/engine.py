@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -94,7 +95,13 @@ def image_id(reference: str) -> str:
 
 
 class _Mocks(pm.Mocks):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = threading.local()
+        """The inputs of the registration this thread is handling, as the mock monitor decoded them."""
+
     def new_resource(self, args: pm.MockResourceArgs):
+        self.seen.inputs = args.inputs
         state = dict(args.inputs)
         if args.typ == "random:index/randomPassword:RandomPassword":
             state["result"] = "offline-generated-password"
@@ -113,8 +120,13 @@ class _Monitor(pm.MockMonitor):
         self.run = run
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        seen = self.mocks.seen
+        seen.inputs = None
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
+            # the inputs the base monitor decoded for new_resource (left unchanged there), rather than
+            # decoding the request a second time
+            inputs = seen.inputs if seen.inputs is not None else rpc.deserialize_properties(request.object)
             self.run.registrations.append(
                 Registration(
                     urn=response.urn,
@@ -123,7 +135,7 @@ class _Monitor(pm.MockMonitor):
                     custom=bool(request.custom),
                     parent=request.parent or None,
                     depends_on=sorted(request.dependencies),
-                    inputs=rpc.deserialize_properties(request.object),
+                    inputs=inputs,
                 )
             )
         return response
