@@ -212,7 +212,7 @@ class _Dumper:
         if style == '"':
             _write_double_quoted(e, text, split)
         elif style == "'":
-            e.write_single_quoted(text, split)
+            _write_single_quoted(e, text, split)
         else:
             _write_plain(e, text, split)
         e.indent = e.indents.pop()
@@ -253,6 +253,42 @@ def _write_plain(e: Emitter, text: str, split: bool) -> None:
             e.indention = False
 
 
+def _write_single_quoted(e: Emitter, text: str, split: bool) -> None:
+    """``Emitter.write_single_quoted`` for text on one line of printable ASCII: words written with
+    their quotes doubled, and a single space between two words becomes a line break once the line
+    is past the width (never the first or last character). Other text goes to PyYAML's writer."""
+    if "\n" in text or _NOT_PRINTABLE.search(text):
+        e.write_single_quoted(text, split)
+        return
+    e.write_indicator("'", True)
+    write = e.stream.write
+    escaped = text.replace("'", "''")
+    if not split or e.column + len(escaped) <= e.best_width or " " not in text:
+        write(escaped)
+        e.column += len(escaped)
+    else:
+        n = len(text)
+        pos = 0
+        for m in _SPACE_RUN.finditer(text):
+            s, t = m.span()
+            if pos < s:
+                word = text[pos:s].replace("'", "''")
+                write(word)
+                e.column += len(word)
+            if t - s == 1 and e.column > e.best_width and s != 0 and t != n:
+                e.write_indent()
+            else:
+                write(text[s:t])
+                e.column += t - s
+            pos = t
+        if pos < n:
+            word = text[pos:].replace("'", "''")
+            write(word)
+            e.column += len(word)
+    e.write_indicator("'", False)
+
+
+_SPACE_RUN = re.compile(r" +")
 _DQ_STOP = re.compile(r'[ "\\\x00-\x1f\x7f-\U0010ffff]')
 _ESCAPES = Emitter.ESCAPE_REPLACEMENTS
 
