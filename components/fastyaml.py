@@ -20,6 +20,7 @@ scalar that would need an explicit tag) falls back to ``yaml.safe_dump`` for the
 
 from __future__ import annotations
 
+import bisect
 import functools
 import io
 import re
@@ -296,9 +297,12 @@ _ESCAPES = Emitter.ESCAPE_REPLACEMENTS
 def _write_double_quoted(e: Emitter, text: str, split: bool) -> None:
     """``Emitter.write_double_quoted`` (allow_unicode off), visiting only the positions where its
     loop can act: escapes, the position after each escape, and spaces. Everywhere else that loop
-    only extends the pending run of characters. A break can fall at
-    position ``end`` (``0 < end < n - 1``, ``split``) on a space, an escape or the position after
-    an escape, when the line's column, counting the pending run, is past the width."""
+    only extends the pending run of characters. A break can fall at position ``end``
+    (``0 < end < n - 1``, ``split``) on a space, an escape or the position after an escape, when
+    the column the character would take, counting the pending run, is past the width (an escape:
+    its last character past the width). When every escape in the text is two characters, the
+    stretch of a line before its column can reach ``best_width - 1`` is written at once (no break
+    can fall there), and the loop resumes just before the line's end."""
     e.write_indicator('"', True)
     n = len(text)
     best = e.best_width
@@ -306,6 +310,14 @@ def _write_double_quoted(e: Emitter, text: str, split: bool) -> None:
     col = e.column
     start = 0
     last = n - 1
+    bulk = _DQ_NOT_TWO.search(text) is None  # every escape is two characters
+    if bulk:
+        # the text escaped at once, and where a position of the text lands in it: p + escapes before p
+        escaped = _escape_two(text)
+        escapes = [m.start() for m in _DQ_ESCAPE_TWO.finditer(text)]
+
+        def at(p: int) -> int:
+            return p + bisect.bisect_left(escapes, p)
 
     def brk(end: int) -> None:  # the loop's break: the pending run and "\", a new line, "\" before a space
         nonlocal start, col
@@ -321,13 +333,45 @@ def _write_double_quoted(e: Emitter, text: str, split: bool) -> None:
             col += 1
             out.append("\\")
 
+    if bulk and not split:
+        out.append(escaped)
+        col += len(escaped)
+        start = n
+    pos = 0  # the next position to visit
     after = -1  # the position after the last escape
-    for m in _DQ_STOP.finditer(text):
-        end = m.start()
+    while start < n:
+        if bulk:
+            # the first position p >= pos whose column (col + output length of text[start:p]) can
+            # reach best - 1: before it no space, escape or after-escape position breaks the line
+            need = best - 1 - col
+            base = at(start)
+            if need > 0 and at(pos) - base < need:
+                lo = max(pos, start + (need - 1) // 2)  # an escape is two characters: the column grows at most 2 a character
+                hi = start + need
+                if hi >= n:
+                    hi = n if len(escaped) - base >= need else n + 1
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if at(mid) - base >= need:
+                        hi = mid
+                    else:
+                        lo = mid
+                if hi >= last:  # no break can fall in the rest
+                    break
+                chunk = escaped[base:at(hi)]
+                out.append(chunk)
+                col += len(chunk)
+                start = pos = hi
+                after = -1
+        m = _DQ_STOP.search(text, pos)
+        end = m.start() if m else n
         if after != -1 and after < end:
             if split and 0 < after < last and col + (after - start) > best:
                 brk(after)
         after = -1
+        if m is None:
+            break
+        pos = end + 1
         ch = text[end]
         if ch == " ":
             if split and 0 < end < last and col + (end - start) > best:
@@ -343,18 +387,30 @@ def _write_double_quoted(e: Emitter, text: str, split: bool) -> None:
         if split and 0 < end < last and col - 1 > best:
             brk(end)
         after = end + 1
-    if after != -1 and after < n:
-        if split and 0 < after < last and col + (after - start) > best:
-            brk(after)
     if start < n:
-        out.append(text[start:])
-        col += n - start
+        rest = escaped[at(start):] if bulk else text[start:]
+        out.append(rest)
+        col += len(rest)
     e.stream.write("".join(out))
     e.column = col  # whitespace and indention stay off, as after the opening quote
     e.write_indicator('"', False)
 
 
 _ESCAPED = {ch: "\\" + rep for ch, rep in _ESCAPES.items()}
+_DQ_TWO = [(ch, esc) for ch, esc in _ESCAPED.items() if ch < "\x80" and ch != "\\"]
+_DQ_ESCAPE_TWO = re.compile(r'["\\\x00\x07-\x0d\x1b]')
+
+
+def _escape_two(text: str) -> str:
+    """``text`` with every character escaped as ``write_double_quoted`` does, when each escape is
+    two characters (the backslash first, so no escape is escaped again)."""
+    text = text.replace("\\", "\\\\")
+    for ch, esc in _DQ_TWO:
+        if ch in text:
+            text = text.replace(ch, esc)
+    return text
+_DQ_NOT_TWO = re.compile(r"[^\x20-\x7e\x00\x07-\x0d\x1b]")
+"""A character whose escape is not two characters (``\\xNN``, ``\\uNNNN`` …)."""
 
 
 def _escape(ch: str) -> str:
