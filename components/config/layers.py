@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from .sources import Node, Origin, SourceError, attribute, fmt_path, load
+from .sources import Node, Origin, SourceError, attribute, fmt_path, join_key, load
 
 NAMESPACE = "infermon"
 EXTENDS = "extends"
@@ -117,7 +117,7 @@ def stack_file_nodes(project: Path, stack: str) -> dict[str, Node]:
 # --- merging --------------------------------------------------------------------------------
 
 
-def _names(node: Node) -> Optional[list[str]]:
+def item_names(node: Node) -> Optional[list[str]]:
     """The item names of a list of named mappings, else None."""
     if not isinstance(node.value, list) or not node.value:
         return None
@@ -165,7 +165,7 @@ def merge(base: Node, over: Node, path: Optional[list[Union[str, int]]] = None, 
                 out[k] = _strip(v, path + [k], problems)
         return Node(out, over.origin)
     if isinstance(base.value, list) and isinstance(over.value, list):
-        base_names = _names(base)
+        base_names = item_names(base)
         over_named = all(isinstance(i.value, dict) and isinstance(getattr(i.value.get("name"), "value", None), str) for i in over.value)
         over_names = [i.value["name"].value for i in over.value] if over_named else []
         if base_names is not None and over_named and (len(set(base_names)) < len(base_names) or len(set(over_names)) < len(over_names)):
@@ -238,16 +238,12 @@ class Layered:
         """Every leaf as (path with named items, value, origin), in config order."""
         out: list[tuple[str, Any, Origin]] = []
 
-        def join(path: str, key: str) -> str:
-            part = fmt_path([key])
-            return part if not path else path + (part if part.startswith("[") else "." + part)
-
         def walk(node: Node, path: str) -> None:
             if isinstance(node.value, dict) and node.value:
                 for k, v in node.value.items():
-                    walk(v, join(path, k))
+                    walk(v, join_key(path, k))
             elif isinstance(node.value, list) and node.value:
-                names = _names(node)
+                names = item_names(node)
                 for i, item in enumerate(node.value):
                     walk(item, f"{path}[{names[i] if names else i}]")
             else:

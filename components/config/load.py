@@ -9,6 +9,7 @@ each naming its dotted path, the bad value and what is allowed.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import types
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from ..gpu import dcgm_fields
 from . import layers
 from . import model as m
-from .sources import SourceError
+from .sources import SourceError, parse_path
 from .sources import fmt_path as _fmt_path
 
 NAMESPACE = "infermon"
@@ -66,6 +67,8 @@ class LoadedConfig:
     stack: str
     environment: str
     secret_refs: tuple[SecretRef, ...] = field(default_factory=tuple)
+    shared: tuple[str, ...] = ()
+    """Shared files merged beneath the stack, lowest first (``infermon:extends``)."""
 
     @property
     def secret_keys(self) -> list[str]:
@@ -618,13 +621,6 @@ def parse(raw: dict[str, Any], secret_keys: Iterable[str], stack: str) -> Loaded
     return LoadedConfig(cfg, stack, environment, tuple(refs))
 
 
-def _parts(path: str) -> list[Union[str, int]]:
-    """The parts of a message path (``inference[2].alerts.X``, ``selector["a.b/c"]``)."""
-    import re
-
-    return [int(i) if i else (q if q else k) for k, q, i in re.findall(r'([^.\[\]"]+)|\["([^"]*)"\]|\[(\d+)\]', path)]
-
-
 def load(raw: dict[str, Any], secret_keys: Iterable[str], stack: str, project: Path, config_stack: Optional[str] = None) -> LoadedConfig:
     """What the program validates: ``raw`` (the namespace as Pulumi hands it over) merged over
     the shared files it extends, every problem located in the file that set the value
@@ -637,9 +633,9 @@ def load(raw: dict[str, Any], secret_keys: Iterable[str], stack: str, project: P
     except SourceError as exc:
         raise ConfigError([ConfigIssue(layers.EXTENDS, str(exc))], stack) from None
     try:
-        return parse(layered.values, secret_keys, stack)
+        return dataclasses.replace(parse(layered.values, secret_keys, stack), shared=tuple(layered.shared))
     except ConfigError as exc:
-        located = [ConfigIssue(i.path, i.message, layered.where(layered.origin(_parts(i.path)))) for i in exc.issues]
+        located = [ConfigIssue(i.path, i.message, layered.where(layered.origin([v for _, v in parse_path(i.path)]))) for i in exc.issues]
         raise ConfigError(located, stack) from None
 
 

@@ -164,3 +164,24 @@ def fmt_path(parts: Iterable[Union[str, int]]) -> str:
         else:
             out += ("." if out else "") + p
     return out
+
+
+def join_key(path: str, key: str) -> str:
+    """``path`` followed by the mapping key ``key``, written as ``fmt_path`` writes it."""
+    part = fmt_path([key])
+    return part if not path else path + (part if part.startswith("[") else "." + part)
+
+
+_PATH_PART = re.compile(r'([^.\[\]"]+)|\["([^"]*)"\]|\[([^\]]+)\]')
+
+
+def parse_path(path: str) -> list[tuple[str, Union[str, int]]]:
+    """The parts of a path as ``fmt_path`` writes it, each as ("key", name), ("index", n) or
+    ("item", name) for a list item named in brackets (``inference[chat]``)."""
+    out: list[tuple[str, Union[str, int]]] = []
+    for key, quoted, bracket in _PATH_PART.findall(path):
+        if key or quoted:
+            out.append(("key", key or quoted))
+        else:
+            out.append(("index", int(bracket)) if bracket.isdigit() else ("item", bracket))
+    return out

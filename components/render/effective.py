@@ -11,6 +11,7 @@ import yaml
 
 from ..config import layers
 from ..config.load import NAMESPACE
+from ..config.sources import join_key, parse_path
 from . import stackfile
 
 SECRET = "[secret]"
@@ -30,22 +31,21 @@ def _named_key(key: str, lay: layers.Layered) -> str:
     """``inference[2].port`` → ``inference[chat].port`` (the form ``leaves`` prints)."""
     node = lay.root
     out = ""
-    for name, quoted, index in re.findall(r'([^.\[\]"]+)|\["([^"]*)"\]|\[([^\]]+)\]', key):
-        part = name or quoted
+    for kind, part in parse_path(key):
         value = node.value if node is not None else None
-        if part:
-            out += (f'["{part}"]' if any(c in part for c in "./ ") else ("." if out else "") + part)
+        if kind == "key":
+            out = join_key(out, part)
             node = value.get(part) if isinstance(value, dict) else None
             continue
-        if isinstance(value, list):
-            names = layers._names(node)
-            if index.isdigit() and int(index) < len(value):
-                node = value[int(index)]
-                out += f"[{names[int(index)] if names else index}]"
-                continue
-            if names and index in names:
-                node = value[names.index(index)]
-        out += f"[{index}]"
+        names = layers.item_names(node) if isinstance(value, list) else None
+        if kind == "index" and isinstance(value, list) and part < len(value):
+            node = value[part]
+            part = names[part] if names else part
+        elif kind == "item" and names and part in names:
+            node = value[names.index(part)]
+        else:
+            node = None
+        out += f"[{part}]"
     return out
 
 

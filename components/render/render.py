@@ -97,11 +97,8 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
     loaded = load_config(sf.config, sf.secret_keys, stack, project, config_stack=sf.stack)
     run = engine.run(stack, sf.config, sf.secret_keys, project=project, config_stack=sf.stack)
     out = Rendered(stack, loaded, run)
-    from ..config import layers
-
-    shared = layers.effective(dict(sf.config), sf.stack, project).shared
     out.config_sources = [str(sf.path.relative_to(project)) if sf.path.is_relative_to(project) else str(sf.path),
-                          *(f"over {f}" for f in reversed(shared)), *(f"with {s}" for s in sf.sources)]
+                          *(f"over {f}" for f in reversed(loaded.shared)), *(f"with {s}" for s in sf.sources)]
 
     entries = manifest(run)
     out.files["manifest.json"] = json.dumps(entries, indent=2, sort_keys=True) + "\n"

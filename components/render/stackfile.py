@@ -86,15 +86,15 @@ def _replace_secure(value: Any, key: str) -> Any:
     return value
 
 
-def _project_config(root: Path) -> tuple[dict[str, dict[str, Any]], str]:
+def _project_config(root: Path) -> dict[str, dict[str, Any]]:
     """``Pulumi.yaml``'s ``config:`` as typed entries (shorthand rewritten), validated as Pulumi does."""
     path = root / "Pulumi.yaml"
     if not path.is_file():
-        return {}, "Pulumi.yaml"
+        return {}
     doc = load_yaml(path.read_text(), "Pulumi.yaml") or {}
     config = doc.get("config") if isinstance(doc, dict) else None
     if not isinstance(config, dict):  # absent, or the legacy `config: <stack dir>`
-        return {}, "Pulumi.yaml"
+        return {}
     project = str(doc.get("name") or NAMESPACE)
     entries: dict[str, dict[str, Any]] = {}
     for key, value in config.items():
@@ -115,7 +115,7 @@ def _project_config(root: Path) -> tuple[dict[str, dict[str, Any]], str]:
         if not ours and ("type" in value or "default" in value or "value" not in value):
             raise StackFileError(f"Pulumi.yaml: configuration key '{key}' is not namespaced by the project: it takes only a 'value'")
         entries[key] = value
-    return entries, "Pulumi.yaml"
+    return entries
 
 
 def _typed_ok(kind: str, items: Any, value: Any) -> bool:
@@ -209,7 +209,7 @@ def read(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[s
     elif esc_files:
         raise StackFileError(f"--esc-file given, but {name} has no `environment:`; `pulumi up` would not read it")
 
-    project, where = _project_config(root)
+    project = _project_config(root)
     missing = []
     for full_key in sorted(project):
         entry = project[full_key]
@@ -217,8 +217,8 @@ def read(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[s
         if key not in values:
             if "default" in entry or "value" in entry:
                 values[key] = entry.get("default", entry.get("value"))
-                if where not in sources:
-                    sources.append(where)
+                if "Pulumi.yaml" not in sources:
+                    sources.append("Pulumi.yaml")
             elif key[0] == NAMESPACE:
                 missing.append(full_key)
             continue

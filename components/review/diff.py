@@ -360,9 +360,6 @@ STORAGE = {
 }
 """Release values that end up in a StatefulSet's volumeClaimTemplates."""
 
-RESIZE = RESIZE_PROCEDURE
-
-
 def blocking_changes(changed: list) -> list[str]:
     """Changes that look applied after `pulumi up` but do not do what they say."""
     out = []
@@ -372,7 +369,7 @@ def blocking_changes(changed: list) -> list[str]:
                 moved = [(p, o, nw) for p, o, nw in changes if p == prefix or p.startswith(prefix + ".")]
                 if moved:
                     shown = "; ".join(f"`{p.removeprefix(prefix + '.')}` {_show(o)} → {_show(nw)}" for p, o, nw in moved)
-                    out.append(f"- **{what} storage** ({shown}): {RESIZE}")
+                    out.append(f"- **{what} storage** ({shown}): {RESIZE_PROCEDURE}")
         elif replace and t.startswith("kubernetes:"):
             out.append(f"- `{t}` `{n}` is **replaced** ({', '.join(f'`{p}`' for p in replace[:3])} cannot change in place): "
                        "it is deleted and created again; for a workload, a rollout with downtime")
