@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make preview   set up .venv, render + validate + summarise the `dev` stack offline
-#   make test      set up .venv and the pinned Prometheus/Alertmanager tools, run every test
+#   make test      set up .venv and the pinned Prometheus/Alertmanager/Thanos tools, run every test
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.infermon-installed
 STACK  ?= dev
 OUT    ?= out
 
-.PHONY: setup setup-tools preview render test docs bench bench-series lock clean check diff verify
+.PHONY: setup setup-tools setup-thanos preview render test docs bench bench-series lock clean check diff verify
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ setup: $(STAMP)
 # prometheus, promtool, alertmanager, amtool at the versions the pinned chart deploys, in .tools/bin
 setup-tools:
 	@sh scripts/ensure-prom-tools.sh
+	@sh scripts/ensure-operator-crds.sh
+
+# thanos at the version the pinned chart deploys, in .tools/thanos (verify of a sharded stack)
+setup-thanos:
+	@sh scripts/ensure-thanos.sh
 
 preview: setup setup-tools
 	$(VENV)/bin/infermon render --stack $(STACK)
@@ -28,7 +33,7 @@ preview: setup setup-tools
 render: setup
 	$(VENV)/bin/infermon render --stack $(STACK) --out $(OUT)/$(STACK)
 
-test: setup setup-tools
+test: setup setup-tools setup-thanos
 	$(PY) -m pytest -q
 
 check: setup setup-tools
@@ -47,7 +52,7 @@ bench: setup
 bench-series: setup setup-tools
 	$(PY) benchmarks/series_budget.py
 
-verify: setup setup-tools
+verify: setup setup-tools setup-thanos
 	$(VENV)/bin/infermon verify --stack $(STACK)
 
 lock: setup

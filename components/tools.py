@@ -21,7 +21,10 @@ TOOLS_BIN = ROOT / ".tools" / "bin"
 MODULES = {"prometheus": ("prometheus", "github.com/prometheus/prometheus"),
            "promtool": ("prometheus", "github.com/prometheus/prometheus"),
            "alertmanager": ("alertmanager", "github.com/prometheus/alertmanager"),
-           "amtool": ("alertmanager", "github.com/prometheus/alertmanager")}
+           "amtool": ("alertmanager", "github.com/prometheus/alertmanager"),
+           "thanos": ("thanos", "github.com/thanos-io/thanos")}
+ALSO_IN = {"thanos": ROOT / ".tools" / "thanos"}
+"""Tools linked outside ``.tools/bin`` (``scripts/ensure-thanos.sh`` keeps its own cache)."""
 
 
 def release_of_module(module_version: str) -> str:
@@ -79,6 +82,8 @@ def find(name: str) -> Tool:
     or PATH, in that order."""
     candidates = [Path(os.environ["INFERMON_TOOLS_BIN"]) / name] if os.environ.get("INFERMON_TOOLS_BIN") else []
     candidates.append(TOOLS_BIN / name)
+    if name in ALSO_IN:
+        candidates.append(ALSO_IN[name] / name)
     path = next((str(c) for c in candidates if c.is_file() and os.access(c, os.X_OK)), None) or shutil.which(name)
     return Tool(name, path, _version_of(path) if path else None, pinned(name))
 
@@ -104,11 +109,11 @@ def pin_mismatches(chart: str, chart_version: str, chart_images: dict, docker_im
         problems.append(f"the chart pin is {chart} {chart_version} but components/pins.yaml has the image tags of "
                         f"{chart_images.get('chart')} {chart_images.get('version')}: copy the new chart's image tags "
                         "there and move tools/*/go.mod to them")
-    for image, binaries in {"prometheus": ("prometheus", "promtool"), "alertmanager": ("alertmanager", "amtool")}.items():
+    for image, binaries in {"prometheus": ("prometheus", "promtool"), "alertmanager": ("alertmanager", "amtool"), "thanos": ("thanos",)}.items():
         deployed = _tag_release(chart_images["images"][image])
         problems += [f"{b} is pinned at {pinned(b)} (tools/{MODULES[b][0]}/go.mod) but the chart deploys {image} {deployed}"
                      for b in binaries if pinned(b) != deployed]
-        if _tag_release(docker_images[image]) != deployed:
+        if image in docker_images and _tag_release(docker_images[image]) != deployed:
             problems.append(f"the docker platform runs {docker_images[image]} but the chart deploys {image} {deployed}")
     return problems
 
