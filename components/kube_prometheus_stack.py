@@ -16,6 +16,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from . import naming, pins
+from .alerts.placement import PLACEMENT_LABEL
 from .config import LoadedConfig, secret_output
 from .config import model as m
 
@@ -188,7 +189,7 @@ def values(args: KubePrometheusStackArgs) -> dict[str, Any]:
         "shards": p.shards,
         "scrapeInterval": p.scrape_interval,
         "evaluationInterval": p.evaluation_interval,
-        "externalLabels": {"cluster": cfg.cluster.name, "environment": args.loaded.environment, **dict(sorted(p.external_labels.items()))},
+        "externalLabels": external_labels(args),
         "additionalScrapeConfigsSecret": {"enabled": True, "name": args.scrape_config_secret, "key": naming.SCRAPE_CONFIG_KEY},
     }
     if p.retention_size:
@@ -218,6 +219,12 @@ def values(args: KubePrometheusStackArgs) -> dict[str, Any]:
             rws.append(entry)
         spec["remoteWrite"] = rws
 
+    thanos = p.global_view == "thanos"
+    if thanos:
+        spec["thanos"] = {"image": pins.kps()["images"]["thanos"]}
+    if thanos and p.shards > 1:  # the rules that need the whole fleet run on Thanos Ruler
+        spec["ruleSelector"] = {"matchExpressions": [{"key": PLACEMENT_LABEL, "operator": "NotIn", "values": ["global"]}]}
+
     out: dict[str, Any] = {
         "fullnameOverride": naming.FULLNAME,
         "crds": {"enabled": False},  # Pulumi applies them (KubePrometheusStack.crds): Helm never upgrades a chart's CRDs
@@ -231,6 +238,13 @@ def values(args: KubePrometheusStackArgs) -> dict[str, Any]:
             out[component] = {"enabled": False}
         out["defaultRules"]["rules"] = {rule: False for rule in HIDDEN_CONTROL_PLANE_RULES}
 
+    if thanos:
+        out["prometheus"]["thanosService"] = {"enabled": True}
+    if thanos and p.shards > 1:
+        out.update(thanos_ruler_values(args))
+        # the chart's own rules join kube-state-metrics with kubelet and node series: fleet-wide
+        out["defaultRules"]["labels"] = {PLACEMENT_LABEL: "global"}
+
     if cfg.alertmanager.enabled:
         out["alertmanager"]["config"] = alertmanager_config(cfg.alertmanager)
         if cfg.alertmanager.receivers:
@@ -243,6 +257,7 @@ def values(args: KubePrometheusStackArgs) -> dict[str, Any]:
                 "admin": {"existingSecret": naming.GRAFANA_ADMIN_SECRET, "userKey": "admin-user", "passwordKey": "admin-password"},
                 "grafana.ini": {"auth.anonymous": {"enabled": False}, "users": {"allow_sign_up": False}},
                 "sidecar": {
+                    **({"datasources": {"url": naming.thanos_query_url(args.namespace)}} if thanos else {}),
                     "dashboards": {
                         "enabled": True,
                         "label": "grafana_dashboard",
@@ -255,6 +270,33 @@ def values(args: KubePrometheusStackArgs) -> dict[str, Any]:
             }
         )
     return out
+
+
+def thanos_ruler_values(args: KubePrometheusStackArgs) -> dict[str, Any]:
+    """``thanosRuler``: the chart's ThanosRuler, evaluating the PrometheusRules labelled ``global``
+    through Thanos Query, with the Prometheus external labels (so its alerts group and inhibit
+    like the shards') and one replica per Prometheus replica."""
+    cfg = args.loaded.config
+    p = cfg.prometheus
+    registry, rest = pins.kps()["images"]["thanos"].split("/", 1)
+    repository, tag = rest.rsplit(":", 1)
+    spec: dict[str, Any] = {
+        "image": {"registry": registry, "repository": repository, "tag": tag},
+        "replicas": p.replicas,
+        "evaluationInterval": p.evaluation_interval,
+        "ruleNamespaceSelector": {},
+        "ruleSelector": {"matchLabels": {PLACEMENT_LABEL: "global"}},
+        "queryEndpoints": [naming.thanos_query_url(args.namespace)],
+        "labels": external_labels(args),
+    }
+    if cfg.alertmanager.enabled:
+        spec["alertmanagersUrl"] = [f"http://{naming.ALERTMANAGER_SERVICE}.{args.namespace}.svc:9093"]
+    return {"thanosRuler": {"enabled": True, "thanosRulerSpec": spec}}
+
+
+def external_labels(args: KubePrometheusStackArgs) -> dict[str, str]:
+    cfg = args.loaded.config
+    return {"cluster": cfg.cluster.name, "environment": args.loaded.environment, **dict(sorted(cfg.prometheus.external_labels.items()))}
 
 
 class KubePrometheusStack(pulumi.ComponentResource):

@@ -21,6 +21,13 @@ PROMETHEUS_SERVICE = f"{FULLNAME}-prometheus"
 ALERTMANAGER_SERVICE = f"{FULLNAME}-alertmanager"
 GRAFANA_SERVICE = GRAFANA_FULLNAME
 
+THANOS_QUERY_SERVICE = f"{FULLNAME}-thanos-query"
+THANOS_QUERY_PORT = 9090
+THANOS_DISCOVERY_SERVICE = f"{FULLNAME}-thanos-discovery"
+"""The chart's headless Service over the Thanos sidecars (``prometheus.thanosService``)."""
+THANOS_RULER_GOVERNING_SERVICE = "thanos-ruler-operated"
+"""The Service the Prometheus Operator creates for every ThanosRuler's pods."""
+
 SCRAPE_CONFIG_SECRET = "infermon-additional-scrape-configs"
 SCRAPE_CONFIG_KEY = "scrape-configs.yaml"
 SCRAPE_CREDENTIALS_SECRET = "infermon-scrape-credentials"
@@ -54,3 +61,7 @@ def prometheus_secret_file(secret: str, key: str) -> str:
 
 def alertmanager_secret_file(secret: str, key: str) -> str:
     return f"{ALERTMANAGER_SECRETS_DIR}/{secret}/{key}"
+
+
+def thanos_query_url(namespace: str) -> str:
+    return f"http://{THANOS_QUERY_SERVICE}.{namespace}.svc:{THANOS_QUERY_PORT}"

@@ -17,6 +17,7 @@ from .datadog.component import DatadogArgs, DatadogIntegration
 from .grafana_dashboards import GrafanaDashboards, GrafanaDashboardsArgs
 from .gpu.dcgm_exporter import DcgmExporter, DcgmExporterArgs, gpu_operator_service_monitor
 from .kube_prometheus_stack import KubePrometheusStack, KubePrometheusStackArgs
+from .thanos_query import ThanosQuery, ThanosQueryArgs
 from .scrape_targets import ExternalScrapeTargets, ExternalScrapeTargetsArgs
 from .workload_monitors import InferenceMonitors, InferenceMonitorsArgs
 
@@ -99,6 +100,9 @@ class ObservabilityStack(pulumi.ComponentResource):
             )
 
         PrometheusRules(f"{name}-rules", PrometheusRulesArgs(loaded, ns_name), opts=in_ns, crd_depends_on=crds)
+        if cfg.prometheus.global_view == "thanos":
+            ThanosQuery(f"{name}-thanos-query", ThanosQueryArgs(ns_name, cfg.prometheus.query_replicas, with_ruler=cfg.prometheus.shards > 1),
+                        opts=in_ns)
 
         if cfg.grafana.delivery == "api" or cfg.grafana.enabled:
             GrafanaDashboards(f"{name}-dashboards", GrafanaDashboardsArgs(loaded, ns_name), opts=in_ns)
@@ -109,6 +113,7 @@ class ObservabilityStack(pulumi.ComponentResource):
         self.namespace = ns_name
         self.grafana_service = naming.GRAFANA_SERVICE if cfg.grafana.enabled else ""
         self.prometheus_service = naming.PROMETHEUS_SERVICE
+        self.query_url = naming.thanos_query_url(ns_name) if cfg.prometheus.global_view == "thanos" else ""
         self.register_outputs({"namespace": ns_name})
 
     def outputs(self) -> dict[str, object]:
@@ -119,6 +124,8 @@ class ObservabilityStack(pulumi.ComponentResource):
             "gpuExporterPools": sorted(self.exporter_pools),
             "gpuOperatorPools": sorted(self.gpu_operator_pools),
         }
+        if self.query_url:
+            out["queryService"] = self.query_url.removeprefix("http://")
         if self.grafana_service:
             out["grafanaService"] = f"{self.grafana_service}.{self.namespace}.svc:80"
             out["grafanaAdminSecret"] = f"{self.namespace}/{naming.GRAFANA_ADMIN_SECRET}"

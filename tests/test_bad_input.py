@@ -52,7 +52,10 @@ BAD = [
     ("number: zero latency", cfg(alerts={"thresholds": {"LLMHighE2ELatency": 0}}), "alerts.thresholds.LLMHighE2ELatency", "above 0"),
     ("number: negative count", cfg(alerts={"thresholds": {"LLMRequestsWaiting": -5}}), "alerts.thresholds.LLMRequestsWaiting", "0 or more"),
     ("ratio as a percentage", cfg(alerts={"thresholds": {"LLMKVCacheNearFull": 95}}), "alerts.thresholds.LLMKVCacheNearFull", "write 0.95, not 95"),
-    ("shards without a global view", cfg(prometheus={"shards": 3}), "prometheus.shards", "3 is not supported yet: the operator would split"),
+    ("shards without a global view", cfg(prometheus={"shards": 3}), "prometheus.shards",
+     "3 needs a global view (prometheus.globalView is none): the operator splits the targets across 3 Prometheus servers"),
+    ("query replicas without a global view", cfg(prometheus={"queryReplicas": 3}), "prometheus.queryReplicas", "only with prometheus.globalView: thanos"),
+    ("unknown global view", cfg(prometheus={"globalView": "mimir"}), "prometheus.globalView", "'mimir' is not one of none, thanos"),
     ("temperature off by a digit", cfg(alerts={"thresholds": {"GPUTemperatureHigh": 830}}), "alerts.thresholds.GPUTemperatureHigh",
      "830 is out of range for GPUTemperatureHigh: the threshold is a temperature in °C from 0 to 120"),
     ("ratio above 1", cfg(endpoints=[{**DBX, "kind": "prometheus", "endpoints": [], "tokenSecret": None, "alerts": {}}],
@@ -111,6 +114,7 @@ GOOD = [
                                                     "routes": [{"receiver": "r", "matchers": {"team": 'llm"'}}]})),
     ("tenant header", cfg(prometheus={"remoteWrite": [{**RW, "headers": {"X-Scope-OrgID": "prod"}}]})),
     ("compound duration", cfg(prometheus={"retention": "1w2d", "scrapeInterval": "1m30s"})),
+    ("shards behind thanos", cfg(prometheus={"shards": 4, "replicas": 2, "globalView": "thanos", "queryReplicas": 3})),
 ]
 
 

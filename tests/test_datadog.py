@@ -22,7 +22,7 @@ def prometheus_alerts(r) -> set[tuple[str, str, float]]:
     out = set()
     collected = {"infermon-" + k: k for k in INTEGRATIONS} | {"infermon-gpu": "dcgm"}
     for rel, text in r.files.items():
-        kind = collected.get(rel.split("/")[-1][:-5])
+        kind = collected.get(rel.split("/")[-1][:-5].removesuffix("-global"))  # a sharded stack places some rules globally
         if not rel.startswith("prometheus/rules/") or kind is None:
             continue
         for g in yaml.safe_load(text)["groups"]:

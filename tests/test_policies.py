@@ -107,6 +107,8 @@ CASES = {
     "prometheus-storage-as-deployed": ([kps()],
                                        [kps(values__prometheus__prometheusSpec__storageSpec={}), kps(values__prometheus__prometheusSpec__storageSpec={"volumeClaimTemplate": {"spec": {
                                            "resources": {"requests": {"storage": "80Gi"}}}}})]),
+    "prometheus-replicas-deduplicated": ([kps(), kps(values__prometheus__prometheusSpec__replicas=2, values__prometheus__prometheusSpec__thanos={"image": "x"})],
+                                         [kps(values__prometheus__prometheusSpec__replicas=2)]),
 }
 RULE_CONFIG = {"prometheus-storage-as-deployed": {"size": "50Gi"}}
 """A rule's own policy config (what ``policies/config.<stack>.json`` gives it) in the cases."""

@@ -153,8 +153,15 @@ def test_verify_passes(stack):
     names = [c.name for c in report.checks]
     datadog = ["Datadog check forms", "Datadog monitors fed"] if stack != "gpu-host" else []
     lost = ["alerts fire on lost target"] if stack != "gpu-host" else []  # a docker host has no discovered targets
-    assert names == datadog + ["jobs up", "dashboard panels answer", "recording rules", "quiet at baseline", "alerts fire on faults",
-                               "alerts fire on application XID", "alerts fire on outage"] + lost
+    # prod runs 2 shards x 2 replicas behind Thanos Query: the global view is proved against one unsharded Prometheus
+    sharded = ["targets split across shards"] if stack == "prod" else []
+    compared = ["global view equals one Prometheus", "no series doubled"] if stack == "prod" else []
+    assert names == datadog + ["jobs up", *sharded, "dashboard panels answer", *compared, "recording rules", "quiet at baseline",
+                               "alerts fire on faults", "alerts fire on application XID", "alerts fire on outage"] + lost
+    if sharded:
+        split = next(c for c in report.checks if c.name == "targets split across shards")
+        assert all(int(n) > 0 for n in split.detail.split(" targets")[0].split(" + ")), split.detail
+        assert "×4 behind thanos query" in report.prometheus
     if datadog:
         fed = next(c for c in report.checks if c.name == "Datadog monitors fed")
         n, m = fed.detail.split(" ", 1)[0].split("/")

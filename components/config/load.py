@@ -309,12 +309,17 @@ def _semantic_issues(cfg: m.InfermonConfig) -> list[ConfigIssue]:
     elif cfg.docker.model_fields_set:
         add("docker", f"only for cluster.platform: docker (this stack's platform is {cfg.cluster.platform})")
 
-    if cfg.prometheus.shards > 1 and not docker:
-        add("prometheus.shards", f"{cfg.prometheus.shards} is not supported yet: the operator would split the targets across "
-            f"{cfg.prometheus.shards} Prometheus servers, but Grafana's datasource and every rule would each see one of them (about "
-            f"1/{cfg.prometheus.shards} of the fleet) and show wrong totals, ratios and absent-target alerts without a word; infermon "
-            "deploys no global query view (Thanos Query or a queryable remote-write backend) to join them. Keep shards: 1 and give "
-            "the one Prometheus more resources, or drop samples you do not use (metrics.keep: used)")
+    pr = cfg.prometheus
+    if pr.shards > 1 and pr.global_view == "none" and not docker:
+        add("prometheus.shards", f"{pr.shards} needs a global view (prometheus.globalView is none): the operator splits the targets "
+            f"across {pr.shards} Prometheus servers, so Grafana's datasource and every rule would each see one of them (about "
+            f"1/{pr.shards} of the fleet) and show wrong totals, ratios and absent-target alerts without a word. Either set "
+            "prometheus.globalView: thanos (Thanos Query answers dashboards, Thanos Ruler evaluates the fleet-wide rules), or keep "
+            "shards: 1 and give the one Prometheus more resources or drop samples you do not use (metrics.keep: used)")
+    if pr.global_view != "none" and docker:
+        add("prometheus.globalView", f"{pr.global_view!r} is not allowed with platform: docker: one Prometheus runs on the monitoring host")
+    if "query_replicas" in pr.model_fields_set and pr.global_view == "none":
+        add("prometheus.queryReplicas", "only with prometheus.globalView: thanos (this stack deploys no Thanos Query)")
     for i, s in enumerate(cfg.inference):
         p = f"inference[{i}]"
         if docker:

@@ -208,8 +208,17 @@ class Prometheus(Model):
     """Number of Prometheus replicas (identical, for high availability)."""
 
     shards: int = Field(default=1, ge=1, le=100)
-    """Number of shards the scrape targets are split across; only 1 is accepted until infermon deploys a global
-    query view (each shard alone sees part of the fleet, so dashboards and rules would be wrong)."""
+    """Number of shards the scrape targets are split across (the operator's hashmod on each target's
+    address). More than one needs ``globalView: thanos``: each shard alone sees part of the fleet."""
+
+    global_view: Literal["none", "thanos"] = "none"
+    """What answers dashboards and fleet-wide rules when there is more than one Prometheus.
+    ``thanos``: a Thanos sidecar on every Prometheus, a Thanos Query (replica labels deduplicated)
+    as Grafana's datasource and, with ``shards > 1``, a Thanos Ruler evaluating every rule that
+    aggregates across targets. ``none``: Grafana reads the Prometheus Service directly (one server)."""
+
+    query_replicas: int = Field(default=2, ge=1, le=10)
+    """Thanos Query replicas (``globalView: thanos``)."""
 
     scrape_interval: ScrapeInterval = "30s"
     """Default scrape interval for every job that does not set its own (a positive duration up to

@@ -140,6 +140,11 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
         am = tools.submit(validate.check_alertmanager_config, out.files.get("alertmanager/alertmanager.yaml"))
         out.checks.append(validate.check_kubernetes(builtin, loaded.config.cluster.kubernetes_version))
         out.checks.append(validate.check_custom_resources(custom))
+        from . import operator_crds
+
+        kps_values = next((e["inputs"].get("values") or {} for e in entries if e["type"] == HELM_RELEASE
+                           and e["inputs"].get("chart") == "kube-prometheus-stack"), None)
+        out.checks.append(operator_crds.check(custom, kps_values, loaded.config.cluster.monitoring_namespace))
         dashboards = validate.check_dashboards(out.files)
         datadog = validate.check_datadog(out.files)
         from . import policy

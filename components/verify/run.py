@@ -437,7 +437,7 @@ def _fault(urls: list[str], fault: str) -> None:
 
 
 def _active(prom: Prom) -> set[tuple[str, str, str]]:
-    return {(a["labels"]["alertname"], a["labels"].get("service", ""), a["state"]) for a in prom.get("/api/v1/alerts")["data"]["alerts"]}
+    return {(a["labels"]["alertname"], a["labels"].get("service", ""), a["state"]) for a in prom.get("/api/v1/alerts")["data"]["alerts"] or []}
 
 
 # --- the run ---------------------------------------------------------------------------------------
@@ -454,6 +454,12 @@ class Loopback:
     """e.g. ``prometheus 3.14.0``."""
     sd_files: list[Path]
     """The file-discovery file of every job, in the order of ``plan.jobs``."""
+    reference: Optional["Prom"] = None
+    """With a global view: one unsharded Prometheus on the same simulators and every rule."""
+    topology: Optional[Any] = None
+    """With a global view: what runs behind ``prom`` (``global_view.Topology``)."""
+    started: float = 0.0
+    """``time.monotonic()`` when the Prometheus servers started."""
 
     def drop_targets(self, service: str) -> None:
         """Discovery stops finding the targets of ``service`` (as when its monitor selects nothing
@@ -468,9 +474,11 @@ class Loopback:
 
 @contextmanager
 def loopback(rendered: render.Rendered, progress: Callable[[str], None] = print, budget: float = 240,
-             tamper: Optional[Tamper] = None) -> Iterator[Loopback]:
+             tamper: Optional[Tamper] = None, global_view: bool = False) -> Iterator[Loopback]:
     """Start the simulators and the pinned Prometheus on the stack's scrape jobs and (shortened)
-    rules; yield once every target that should be up has been scraped a few times. Processes and
+    rules; yield once every target that should be up has been scraped a few times. With
+    ``global_view``, also the stack's shards × replicas behind Thanos (``global_view.start``):
+    ``prom`` is then Thanos Query and ``reference`` the one unsharded Prometheus. Processes and
     temporary files are removed on exit, also on Ctrl-C or SIGTERM."""
     stack = rendered.stack
     tmp = Path(tempfile.mkdtemp(prefix="infermon-verify-"))
@@ -492,7 +500,8 @@ def loopback(rendered: render.Rendered, progress: Callable[[str], None] = print,
         if sims.stdout.readline().strip() != "ready":
             raise RuntimeError(f"simulators did not start: {sims.stderr.read()}")
 
-        config = prometheus_config(plan, shortened_rules(rendered, tmp, tamper))
+        rule_paths = shortened_rules(rendered, tmp, tamper)
+        config = prometheus_config(plan, rule_paths)
         sd_files = []
         for i, job in enumerate(config["scrape_configs"]):  # static targets as file discovery, so they can vanish
             path = tmp / "sd" / f"{i}.json"
@@ -508,6 +517,7 @@ def loopback(rendered: render.Rendered, progress: Callable[[str], None] = print,
                                        f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
                                       stdout=subprocess.DEVNULL, stderr=(tmp / "prometheus.log").open("w")))
         prom = Prom(port)
+        started = time.monotonic()
         if not _wait(lambda: prom.get("/api/v1/status/buildinfo")["status"] == "success", 30):
             raise RuntimeError(f"prometheus did not start: {(tmp / 'prometheus.log').read_text()[-2000:]}")
         progress(f"verify {stack}: {server.describe()} on 127.0.0.1:{port}, waiting for scrapes")
@@ -518,9 +528,39 @@ def loopback(rendered: render.Rendered, progress: Callable[[str], None] = print,
             active = prom.get("/api/v1/targets")["data"]["activeTargets"]
             return {t["scrapePool"] for t in active if t["health"] == "up"} >= jobs and all(t["health"] == "up" for t in active)
 
+        reference, topo = None, None
+        if global_view:
+            from . import global_view as gv
+
+            values = yaml.safe_load(next(t for rel, t in rendered.files.items() if rel == "helm/kube-prometheus-stack.values.yaml"))
+            on_global = {Path(rel).name: g for rel, g in gv.placed(rendered.files).items()}
+            cfg = rendered.loaded.config.prometheus
+            topo = gv.Topology(cfg.shards, cfg.replicas, gv.external_labels(values), gv.ruler_labels(values))
+
+            def spawn(argv: list[str], name: str) -> subprocess.Popen:
+                proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=(tmp / f"{name}.log").open("w"))
+                procs.append(proc)
+                return proc
+
+            def ready(port: int) -> None:
+                if not _wait(lambda: Prom(port).get("/api/v1/status/buildinfo")["status"] == "success", 30, 0.2):
+                    raise RuntimeError(f"a prometheus shard did not start: {''.join(f.read_text()[-500:] for f in tmp.glob('prometheus-*.log'))}")
+
+            qport, stores = gv.start(config, [p for p in rule_paths if not on_global.get(Path(p).name)],
+                                     [p for p in rule_paths if on_global.get(Path(p).name)], topo, tmp, spawn, free_port, ready)
+            reference, prom = prom, Prom(qport)
+
+            def connected() -> bool:
+                data = prom.get("/api/v1/stores")["data"]
+                return sum(1 for group in data.values() for st in group if not st.get("lastError")) >= stores
+
+            if not _wait(connected, 60):
+                logs = "".join(f"{f.name}: {f.read_text()[-600:]}" for f in sorted(tmp.glob("*.log")))
+                raise RuntimeError(f"thanos query did not reach its {stores} store endpoints: {logs[-3000:]}")
+            progress(f"verify {stack}: {'; '.join(topo.processes.values())}; waiting for scrapes")
         _wait(all_up, 40)
         time.sleep(12)  # a few scrapes and rule evaluations
-        yield Loopback(prom, plan, prom.base, server.describe(), sd_files)
+        yield Loopback(prom, plan, prom.base, server.describe(), sd_files, reference, topo, started)
     finally:
         for p in reversed(procs):
             p.terminate()
@@ -550,14 +590,24 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
                                    f"{len(fed.runs)} check runs", [f"{n}: {'; '.join(w)}" for n, w in sorted(fed.unfed.items())]
                                    + [f"check run failed: {r}" for r in runs]))
         progress(f"verify {stack}: {report.checks[-1].detail}")
-    with loopback(rendered, progress, budget) as fleet:
+    p = rendered.loaded.config.prometheus
+    sharded = p.global_view == "thanos" and (p.shards > 1 or p.replicas > 1)
+    with loopback(rendered, progress, budget, global_view=sharded) as fleet:
         prom, plan = fleet.prom, fleet.plan
-        report.prometheus = fleet.prometheus
+        report.prometheus = fleet.prometheus + (f" ×{p.shards * p.replicas} behind thanos query" if sharded else "")
         jobs = {j["job_name"] for j in plan.jobs}
-        active = prom.get("/api/v1/targets")["data"]["activeTargets"]
+        # through a global view every replica lists its shard's targets: one entry per target
+        active = list({(t["scrapePool"], t["scrapeUrl"]): t for t in prom.get("/api/v1/targets")["data"]["activeTargets"]}.values())
         down = sorted(f"{t['scrapePool']} {t['scrapeUrl']}: {t.get('lastError', '')}" for t in active if t["health"] != "up")
         report.checks.append(Check("jobs up", not down, f"{len(active) - len(down)}/{len(active)} targets of {len(jobs)} jobs up", down))
         progress(f"verify {stack}: {report.checks[-1].detail}")
+        if fleet.topology is not None:
+            from . import global_view as gv
+
+            problems, sizes = gv.split_problems(fleet.topology, lambda port: {t["scrapeUrl"] for t in Prom(port).get("/api/v1/targets")["data"]["activeTargets"]})
+            report.checks.append(Check("targets split across shards", not problems, f"{' + '.join(map(str, sizes))} targets on {len(sizes)} shards "
+                                       f"(the operator's hashmod on the address), each shard's {p.replicas} replicas alike", problems))
+            progress(f"verify {stack}: {report.checks[-1].detail}")
 
         empty, panels = [], 0
         for rel, text in sorted(rendered.files.items()):
@@ -571,9 +621,15 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
                         empty.append(f"{d['uid']} / {p['title']}")
         report.checks.append(Check("dashboard panels answer", not empty, f"{panels - len(empty)}/{panels} panels return data", empty))
         report.panels = (panels - len(empty), panels)
-        report.head_series = int(prom.get("/api/v1/status/tsdb")["data"]["headStats"]["numSeries"])
-        report.series_by_kind = series_by_kind(prom, plan)
+        report.head_series = int((fleet.reference or prom).get("/api/v1/status/tsdb")["data"]["headStats"]["numSeries"])
+        report.series_by_kind = series_by_kind(fleet.reference or prom, plan)
         progress(f"verify {stack}: {report.checks[-1].detail}")
+        if fleet.reference is not None:
+            # rate() divides by its whole window: compare once the shortest panel window ($__rate_interval) holds data
+            time.sleep(max(0.0, fleet.started + 65 - time.monotonic()))
+            report.checks += compare_global_view(rendered, prom, fleet.reference, fleet.topology)
+            for c in report.checks[-2:]:
+                progress(f"verify {stack}: {c.detail}")
 
         records = sorted({r["record"] for rel, t in rendered.files.items() if rel.startswith("prometheus/rules/")
                           for g in yaml.safe_load(t)["groups"] for r in g["rules"] if "record" in r})
@@ -621,6 +677,34 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
                                        + (", one scrape in ten lost" if "scrape_loss" in faults else ""), silent))
             progress(f"verify {stack}: {report.checks[-1].detail}")
     return report
+
+
+def compare_global_view(rendered: render.Rendered, query: Prom, reference: Prom, topo: Any) -> list[Check]:
+    """Every panel query and recording rule, through Thanos Query and on the unsharded server at
+    the same instant; and every family's series count (a replica not deduplicated doubles it)."""
+    from . import global_view as gv
+
+    at = f"{time.time() - 3:.3f}"
+    exprs: list[tuple[str, str]] = []
+    for rel, text in sorted(rendered.files.items()):
+        if rel.startswith("grafana/") and rel.endswith(".json"):
+            d = json.loads(text)
+            exprs += [(f"{d['uid']} / {p['title']}", panel_expr(t["expr"])) for p in d["panels"] if p.get("type") != "row" for t in p.get("targets", [])]
+        elif rel.startswith("prometheus/rules/"):
+            exprs += [(f"record {r['record']}", r["record"]) for g in yaml.safe_load(text)["groups"] for r in g["rules"] if "record" in r]
+    found: list[str] = []
+    ignored = gv.ignored_labels(topo)
+    for label, expr in exprs:
+        found += gv.differences(label, query.get("/api/v1/query", query=expr, time=at)["data"]["result"],
+                                reference.get("/api/v1/query", query=expr, time=at)["data"]["result"], ignored)
+    families = 'count by (__name__) ({__name__=~".+"})'
+    doubled = gv.differences("series per family", query.get("/api/v1/query", query=families, time=at)["data"]["result"],
+                             reference.get("/api/v1/query", query=families, time=at)["data"]["result"], ignored)
+    n = sum(1 for r in reference.get("/api/v1/query", query=families, time=at)["data"]["result"])
+    return [Check("global view equals one Prometheus", not found,
+                  f"{len(exprs) - len({f.split(': ', 1)[0] for f in found})}/{len(exprs)} panel queries and recorded series answer "
+                  f"through thanos query as on one unsharded Prometheus (same series but the external labels, values within {gv.TOLERANCE:.0%})", found),
+            Check("no series doubled", not doubled, f"{n} families hold as many series through thanos query as on one Prometheus", doubled)]
 
 
 def series_by_kind(prom: Prom, plan: Plan) -> dict[str, dict[str, int]]:

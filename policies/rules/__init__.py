@@ -12,6 +12,7 @@ from . import (
     pinned_versions,
     prometheus_durability,
     remote_write_tls,
+    replicas_deduplicated,
     storage_as_deployed,
 )
 from ._common import Resource, Rule, Violation
@@ -29,6 +30,7 @@ RULES: tuple[Rule, ...] = (
     dashboards_uid_folder.RULE,
     docker_exposure.RULE,
     storage_as_deployed.RULE,
+    replicas_deduplicated.RULE,
 )
 
 

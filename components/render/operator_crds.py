@@ -1,0 +1,122 @@
+"""The operator's resources against the CRDs of the operator release the chart deploys.
+
+``scripts/ensure-operator-crds.sh`` (``make setup-tools``) fetches the CRDs from the operator's
+Go module into ``.tools/crds/<version>``. Validated against each CRD's ``openAPIV3Schema`` (what
+the API server enforces): every PrometheusRule, ServiceMonitor and PodMonitor infermon
+declares, and the Prometheus and ThanosRuler the chart makes of infermon's values, as its
+templates (kube-prometheus-stack 88.5.3, ``templates/prometheus/prometheus.yaml`` and
+``templates/thanos-ruler/ruler.yaml``) write the fields those values set.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any, Optional
+
+import jsonschema
+import yaml
+
+from .. import naming, pins, tools
+from .validate import CheckResult
+
+PLURALS = {"Prometheus": "prometheuses", "ThanosRuler": "thanosrulers", "PrometheusRule": "prometheusrules",
+           "ServiceMonitor": "servicemonitors", "PodMonitor": "podmonitors"}
+
+
+def crd_dir() -> Path:
+    return tools.ROOT / ".tools" / "crds" / pins.kps()["operator"]
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(kind: str) -> Optional[jsonschema.Draft7Validator]:
+    path = crd_dir() / f"monitoring.coreos.com_{PLURALS[kind]}.yaml"
+    if not path.is_file():
+        return None
+    crd = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    version = next(v for v in crd["spec"]["versions"] if v.get("storage"))
+    return jsonschema.Draft7Validator(_strict(version["schema"]["openAPIV3Schema"]))
+
+
+def _strict(schema: Any) -> Any:
+    """The schema refusing fields it does not declare, as ``kubectl apply --validate=strict`` and
+    server-side field validation do (the API server would otherwise drop them silently)."""
+    if isinstance(schema, list):
+        return [_strict(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _strict(v) if k in ("properties", "items", "additionalProperties", "allOf", "anyOf", "oneOf") or isinstance(v, (dict, list)) else v
+           for k, v in schema.items()}
+    if "properties" in schema and "additionalProperties" not in schema and not schema.get("x-kubernetes-preserve-unknown-fields"):
+        out["additionalProperties"] = False
+    return out
+
+
+PASSTHROUGH = ("retention", "retentionSize", "replicas", "shards", "scrapeInterval", "evaluationInterval", "externalLabels",
+               "resources", "secrets", "remoteWrite", "thanos", "ruleSelector")
+"""prometheusSpec keys the chart's template copies into the Prometheus spec as they are."""
+
+
+def chart_prometheus(values: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """The Prometheus resource's fields that infermon's values set, as the chart writes them."""
+    ps = (values.get("prometheus") or {}).get("prometheusSpec") or {}
+    spec = {k: ps[k] for k in PASSTHROUGH if k in ps}
+    if "storageSpec" in ps:
+        spec["storage"] = ps["storageSpec"]
+    extra = ps.get("additionalScrapeConfigsSecret") or {}
+    if extra.get("enabled"):
+        spec["additionalScrapeConfigs"] = {"name": extra["name"], "key": extra["key"]}
+    for selector in ("serviceMonitor", "podMonitor", "probe", "scrapeConfig", "rule"):
+        if ps.get(f"{selector}SelectorNilUsesHelmValues") is False and f"{selector}Selector" not in spec:
+            spec[f"{selector}Selector"] = {}
+    return {"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus",
+            "metadata": {"name": f"{naming.FULLNAME}-prometheus", "namespace": namespace}, "spec": spec}
+
+
+def chart_thanos_ruler(values: dict[str, Any], namespace: str) -> Optional[dict[str, Any]]:
+    """The ThanosRuler resource the chart writes for ``thanosRuler`` values (None: not enabled)."""
+    tr = values.get("thanosRuler") or {}
+    if not tr.get("enabled"):
+        return None
+    s = tr.get("thanosRulerSpec") or {}
+    image = s["image"]
+    spec: dict[str, Any] = {
+        "image": f"{image['registry']}/{image['repository']}:{image['tag']}",
+        "replicas": s.get("replicas", 1),
+        "listenLocal": False,
+        "serviceAccountName": f"{naming.FULLNAME}-thanos-ruler",
+        "externalPrefix": f"http://{naming.FULLNAME}-thanos-ruler.{namespace}:10902",
+        "paused": False, "logFormat": "logfmt", "logLevel": "info", "retention": "24h",
+        "ruleNamespaceSelector": s.get("ruleNamespaceSelector", {}),
+        "ruleSelector": s["ruleSelector"],
+        "routePrefix": "/",
+    }
+    for key in ("evaluationInterval", "alertmanagersUrl", "queryEndpoints", "labels", "resources", "storage"):
+        if s.get(key):
+            spec[key] = s[key]
+    return {"apiVersion": "monitoring.coreos.com/v1", "kind": "ThanosRuler",
+            "metadata": {"name": f"{naming.FULLNAME}-thanos-ruler", "namespace": namespace}, "spec": spec}
+
+
+def check(custom: list[dict[str, Any]], values: Optional[dict[str, Any]], namespace: str) -> CheckResult:
+    name = "operator CRDs"
+    version = pins.kps()["operator"]
+    objects = list(custom)
+    if values is not None:
+        objects.append(chart_prometheus(values, namespace))
+        ruler = chart_thanos_ruler(values, namespace)
+        if ruler:
+            objects.append(ruler)
+    if _validator("Prometheus") is None:
+        return CheckResult(name, True, f"the CRDs of operator {version} are not in {crd_dir()}: NOT checked (run `make setup-tools`)", skipped=True)
+    errors: list[str] = []
+    kinds: dict[str, int] = {}
+    for obj in objects:
+        kind = obj["kind"]
+        kinds[kind] = kinds.get(kind, 0) + 1
+        validator = _validator(kind)
+        for err in sorted(validator.iter_errors(obj), key=lambda e: list(e.path)) if validator else []:
+            errors.append(f"{kind}/{obj['metadata']['name']}: {'.'.join(str(p) for p in err.path)}: {err.message}")
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    return CheckResult(name, not errors, f"{summary} against the monitoring.coreos.com CRDs of operator {version} "
+                       "(Prometheus and ThanosRuler as the chart writes them from the values)", errors)
