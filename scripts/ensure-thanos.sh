@@ -16,6 +16,16 @@ cached="$cache_root/$key/thanos"
 
 have_pinned() { "$1" --version 2>&1 | head -n1 | grep -q "version $version "; }
 
+# --background: build while the caller goes on (`make test` runs the tests meanwhile; a
+# verification that needs thanos waits for the build named in .tools/thanos/build.pid)
+if [ "${1:-}" = "--background" ] && ! have_pinned "$cached" && command -v go >/dev/null 2>&1; then
+  mkdir -p "$root/.tools/thanos"
+  nohup sh "$0" > "$root/.tools/thanos/build.log" 2>&1 &
+  echo $! > "$root/.tools/thanos/build.pid"
+  echo "building Thanos $version from its Go module in the background (log: .tools/thanos/build.log)"
+  exit 0
+fi
+
 if ! have_pinned "$cached" && command -v go >/dev/null 2>&1; then
   echo "building Thanos $version from its Go module (once per machine; cache: $cached)…"
   start=$(date +%s)
@@ -35,11 +45,12 @@ if ! have_pinned "$cached" && command -v go >/dev/null 2>&1; then
   rm -rf "$tmp"
 fi
 
-mkdir -p "$root/.tools"
+mkdir -p "$root/.tools/thanos"
 if have_pinned "$cached"; then
-  rm -rf "$root/.tools/thanos" && mkdir -p "$root/.tools/thanos" && ln -s "$cached" "$root/.tools/thanos/thanos"
+  rm -f "$root/.tools/thanos/thanos" && ln -s "$cached" "$root/.tools/thanos/thanos" && rm -f "$root/.tools/thanos/build.pid"
   echo "Thanos: $("$cached" --version 2>&1 | head -n1)"
   exit 0
 fi
+rm -f "$root/.tools/thanos/build.pid"
 echo "warning: could not build Thanos $version (Go missing or the build failed): \`infermon verify\` of a stack with prometheus.globalView: thanos reports it missing" >&2
 exit 0

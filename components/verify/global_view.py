@@ -9,7 +9,9 @@ answers with what the unsharded Prometheus answers at the same instant.
 from __future__ import annotations
 
 import math
+import os
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -74,12 +76,36 @@ def ruler_labels(values: dict[str, Any]) -> dict[str, str]:
     return dict(((values.get("thanosRuler") or {}).get("thanosRulerSpec") or {}).get("labels") or {})
 
 
+BUILD_PID = tools.ROOT / ".tools" / "thanos" / "build.pid"
+"""Written by ``scripts/ensure-thanos.sh --background`` while it builds."""
+
+
+def wait_for_thanos(progress: Callable[[str], None], timeout: float = 1200) -> tools.Tool:
+    """The thanos binary; while a background build of it runs, wait for that build."""
+    deadline = time.monotonic() + timeout
+    said = False
+    linked = tools.ALSO_IN["thanos"] / "thanos"
+    while tools.find("thanos").path is None and not linked.exists() and BUILD_PID.is_file() and time.monotonic() < deadline:
+        try:
+            os.kill(int(BUILD_PID.read_text().strip() or 0), 0)
+        except (ValueError, OSError):
+            break  # the build ended without a binary (its log says why)
+        if not said:
+            progress("waiting for the thanos build (scripts/ensure-thanos.sh, log: .tools/thanos/build.log)")
+            said = True
+        time.sleep(2)
+    if said:
+        tools.find.cache_clear()  # looked up before the build linked it
+    return tools.find("thanos")
+
+
 def start(config: dict[str, Any], local_rules: list[str], global_rules: list[str], topo: Topology, tmp: Path,
-          spawn: Callable[[list[str], str], subprocess.Popen], port: Callable[[], int], ready: Callable[[int], None]) -> tuple[int, int]:
+          spawn: Callable[[list[str], str], subprocess.Popen], port: Callable[[], int], ready: Callable[[int], None],
+          progress: Callable[[str], None] = print) -> tuple[int, int]:
     """Start shards × replicas Prometheus servers, then a Thanos sidecar on each (a sidecar
     waits long between retries when its Prometheus is not up yet), Thanos Ruler and Thanos
     Query. Returns (Query's HTTP port, the store endpoints it must reach)."""
-    prometheus, thanos = tools.find("prometheus"), tools.find("thanos")
+    prometheus, thanos = tools.find("prometheus"), wait_for_thanos(progress)
     if thanos.path is None:
         raise RuntimeError("the thanos binary was not found: a stack with prometheus.globalView: thanos is verified on real "
                            "Thanos sidecars, Ruler and Query (run `make setup-tools`, which builds it from tools/thanos)")

@@ -547,7 +547,8 @@ def loopback(rendered: render.Rendered, progress: Callable[[str], None] = print,
                     raise RuntimeError(f"a prometheus shard did not start: {''.join(f.read_text()[-500:] for f in tmp.glob('prometheus-*.log'))}")
 
             qport, stores = gv.start(config, [p for p in rule_paths if not on_global.get(Path(p).name)],
-                                     [p for p in rule_paths if on_global.get(Path(p).name)], topo, tmp, spawn, free_port, ready)
+                                     [p for p in rule_paths if on_global.get(Path(p).name)], topo, tmp, spawn, free_port, ready,
+                                     lambda m: progress(f"verify {stack}: {m}"))
             reference, prom = prom, Prom(qport)
 
             def connected() -> bool:
