@@ -19,6 +19,8 @@ from typing import Any, Iterable
 
 import promql_parser as pp
 
+from ..catalog.promql import metric_names
+
 TARGET_LABEL = "instance"
 """The label that names one target: its address, which the operator's hashmod shards on."""
 
@@ -85,21 +87,6 @@ def reasons(expr: str) -> list[str]:
     return found
 
 
-def selected_names(expr: str) -> set[str]:
-    names: set[str] = set()
-
-    def visit(node: Any) -> None:
-        if isinstance(node, pp.VectorSelector):
-            if node.name:
-                names.add(node.name)
-            for m in node.matchers.matchers:
-                if m.name == "__name__":
-                    names.update(m.value.split("|"))
-
-    pp.walk(pp.parse(expr), visit)
-    return names
-
-
 def global_rules(rules: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
     """Rules (by ``alert``/``record`` name and expression) that must run on the global view, with
     the reasons; a rule reading a global rule's recorded series is global too."""
@@ -115,7 +102,7 @@ def global_rules(rules: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
         recorded = {r["record"] for r in rules if "record" in r and _key(r) in out}
         for r in rules:
             if _key(r) not in out:
-                read = sorted(selected_names(r["expr"]) & recorded)
+                read = sorted(metric_names(r["expr"]) & recorded)
                 if read:
                     out[_key(r)] = [f"reads {', '.join(read)}, recorded on the global view"]
                     changed = True

@@ -591,11 +591,11 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
                                    f"{len(fed.runs)} check runs", [f"{n}: {'; '.join(w)}" for n, w in sorted(fed.unfed.items())]
                                    + [f"check run failed: {r}" for r in runs]))
         progress(f"verify {stack}: {report.checks[-1].detail}")
-    p = rendered.loaded.config.prometheus
-    sharded = p.global_view == "thanos" and (p.shards > 1 or p.replicas > 1)
+    pc = rendered.loaded.config.prometheus
+    sharded = pc.global_view == "thanos" and (pc.shards > 1 or pc.replicas > 1)
     with loopback(rendered, progress, budget, global_view=sharded) as fleet:
         prom, plan = fleet.prom, fleet.plan
-        report.prometheus = fleet.prometheus + (f" ×{p.shards * p.replicas} behind thanos query" if sharded else "")
+        report.prometheus = fleet.prometheus + (f" ×{pc.shards * pc.replicas} behind thanos query" if sharded else "")
         jobs = {j["job_name"] for j in plan.jobs}
         # through a global view every replica lists its shard's targets: one entry per target
         active = list({(t["scrapePool"], t["scrapeUrl"]): t for t in prom.get("/api/v1/targets")["data"]["activeTargets"]}.values())
@@ -607,7 +607,7 @@ def verify(stack: str, root: Optional[Path] = None, progress: Callable[[str], No
 
             problems, sizes = gv.split_problems(fleet.topology, lambda port: {t["scrapeUrl"] for t in Prom(port).get("/api/v1/targets")["data"]["activeTargets"]})
             report.checks.append(Check("targets split across shards", not problems, f"{' + '.join(map(str, sizes))} targets on {len(sizes)} shards "
-                                       f"(the operator's hashmod on the address), each shard's {p.replicas} replicas alike", problems))
+                                       f"(the operator's hashmod on the address), each shard's {pc.replicas} replicas alike", problems))
             progress(f"verify {stack}: {report.checks[-1].detail}")
 
         empty, panels = [], 0
