@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import MINIMAL, ROOT, render_config, stack_file_config, write_stack
 
-from components.render import render, validate
+from components.render import operator_crds, render, validate
 from components.render.summary import render_summary
 
 CANARIES = {
@@ -124,8 +124,11 @@ def test_kubernetes_validation_can_fail():
 def test_custom_resource_validation_can_fail():
     bad = {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": {"name": "x", "namespace": "m"},
            "spec": {"selector": {"matchLabels": {"a": "b"}}, "endpoints": [{"port": "m", "honorLabel": True}]}}
-    result = validate.check_custom_resources([bad])
+    result = validate.check_custom_resources([bad])  # the fallback without the fetched CRDs
     assert not result.ok and "honorLabel" in result.errors[0]
+    if operator_crds.available():
+        result = operator_crds.check([bad], None, "m")
+        assert not result.ok and "honorLabel" in result.errors[0]
 
 
 def test_dashboard_validation_can_fail():

@@ -139,12 +139,14 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
         rules = tools.submit(validate.check_rules, {k: v for k, v in out.files.items() if k.startswith("prometheus/rules/")})
         am = tools.submit(validate.check_alertmanager_config, out.files.get("alertmanager/alertmanager.yaml"))
         out.checks.append(validate.check_kubernetes(builtin, loaded.config.cluster.kubernetes_version))
-        out.checks.append(validate.check_custom_resources(custom))
         from . import operator_crds
 
-        kps_values = next((e["inputs"].get("values") or {} for e in entries if e["type"] == HELM_RELEASE
-                           and e["inputs"].get("chart") == "kube-prometheus-stack"), None)
-        out.checks.append(operator_crds.check(custom, kps_values, loaded.config.cluster.monitoring_namespace))
+        if operator_crds.available():
+            kps_values = next((e["inputs"].get("values") or {} for e in entries if e["type"] == HELM_RELEASE
+                               and e["inputs"].get("chart") == "kube-prometheus-stack"), None)
+            out.checks.append(operator_crds.check(custom, kps_values, loaded.config.cluster.monitoring_namespace))
+        else:  # without the fetched CRDs: infermon's own structural schema of the fields it sets
+            out.checks.append(validate.check_custom_resources(custom))
         dashboards = validate.check_dashboards(out.files)
         datadog = validate.check_datadog(out.files)
         from . import policy
