@@ -190,3 +190,31 @@ def test_the_crd_check_refuses_a_wrong_type_and_an_undeclared_field(prod):
     assert not check.ok
     assert "ThanosRuler/infermon-thanos-ruler: spec.replicas: 'two' is not of type 'integer'" in check.errors
     assert any(e.startswith("Prometheus/infermon-prometheus: spec.thanos: ") and "'imag' was unexpected" in e for e in check.errors)
+
+
+def _answer(*series):
+    return [{"metric": m, "value": [0, str(v)]} for m, v in series]
+
+
+def test_the_comparison_catches_what_sharding_gets_wrong_and_passes_jitter():
+    ignored = gv.ignored_labels(gv.Topology(2, 2, {"cluster": "c"}, {"cluster": "c"}))
+    one = _answer(({"service": "a"}, 10.0), ({"service": "b"}, 4.0))
+    assert gv.differences("p", _answer(({"service": "a", "cluster": "c", "prometheus": "m/x"}, 10.4), ({"service": "b"}, 3.8)), one, ignored) == []
+    # one shard's share of a sum
+    [half] = gv.differences("p", _answer(({"service": "a"}, 5.0), ({"service": "b"}, 4.0)), one, ignored)
+    assert "1 values differ by more than 10%" in half and "5 through the global view, 10 unsharded" in half
+    # a replica not deduplicated: the same series twice
+    assert gv.differences("p", _answer(({"service": "a"}, 10.0), ({"service": "a"}, 10.0), ({"service": "b"}, 4.0)), one, ignored) == \
+        ["p: 1 series answered twice"]
+    # a shard's targets missing
+    assert "1 series missing through the global view" in gv.differences("p", _answer(({"service": "a"}, 10.0)), one, ignored)[0]
+
+
+def test_the_shard_split_check_names_a_target_on_two_shards():
+    topo = gv.Topology(2, 2, {}, {}, servers={(0, 0): 1, (0, 1): 2, (1, 0): 3, (1, 1): 4})
+    targets = {1: {"a", "b"}, 2: {"a", "b"}, 3: {"c"}, 4: {"c"}}
+    assert gv.split_problems(topo, targets.get) == ([], [2, 1])
+    targets[3] = targets[4] = {"b", "c"}
+    assert gv.split_problems(topo, targets.get)[0] == ["shards 0 and 1 both scrape b (and 0 more)"]
+    targets[2] = {"a"}
+    assert "the replicas of shard 0 scrape different targets" in gv.split_problems(topo, targets.get)[0]

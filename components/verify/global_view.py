@@ -25,9 +25,11 @@ from ..thanos_query import REPLICA_LABELS
 PROMETHEUS_CR = f"{naming.FULLNAME}-prometheus"
 """The Prometheus resource the chart creates (``<fullname>-prometheus``), as the operator names it."""
 
-TOLERANCE = 0.05
-"""Largest relative difference between two answers for the same instant: shards and the
-unsharded server scrape each simulator at different moments, and ``rate()`` extrapolates."""
+TOLERANCE = 0.1
+"""Largest relative difference between two answers for the same instant. Shards and the
+unsharded server scrape each simulator at different moments (later under load), and ``rate()``
+extrapolates; what sharding gets wrong is off by far more (a shard alone answers about
+1/shards of a sum, an undeduplicated replica doubles it)."""
 
 
 def shard_relabelings(shard: int, shards: int) -> list[dict[str, Any]]:
