@@ -11,6 +11,8 @@ templates (kube-prometheus-stack 88.5.3, ``templates/prometheus/prometheus.yaml`
 from __future__ import annotations
 
 import functools
+import json
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -33,9 +35,19 @@ def _validator(kind: str) -> Optional[jsonschema.Draft7Validator]:
     path = crd_dir() / f"monitoring.coreos.com_{PLURALS[kind]}.yaml"
     if not path.is_file():
         return None
+    cached = path.with_suffix(".strict.json")  # parsing the YAML costs a render 0.3 s; the JSON a tenth of it
+    if cached.is_file() and cached.stat().st_mtime >= path.stat().st_mtime:
+        return jsonschema.Draft7Validator(json.loads(cached.read_text()))
     crd = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     version = next(v for v in crd["spec"]["versions"] if v.get("storage"))
-    return jsonschema.Draft7Validator(_strict(version["schema"]["openAPIV3Schema"]))
+    schema = _strict(version["schema"]["openAPIV3Schema"])
+    try:
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(schema))
+        tmp.replace(cached)
+    except OSError:
+        pass  # a read-only checkout: parse again next time
+    return jsonschema.Draft7Validator(schema)
 
 
 def _strict(schema: Any) -> Any:
