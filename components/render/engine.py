@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -17,7 +18,9 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime import settings as ps
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+from pulumi.runtime.proto import resource_pb2
+from google.protobuf import struct_pb2
 
 from ..config import from_pulumi
 from ..config import load as config_load
@@ -25,6 +28,9 @@ from ..config.load import NAMESPACE
 
 SECRET = "[secret]"
 PROJECT = "infermon"
+FAST = True
+"""Answer registrations on the event loop's thread, without re-encoding their inputs, and skip the SDK's
+stack-trace walk; ``tests/test_engine.py`` proves the engine receives the same requests either way."""
 
 
 @dataclass
@@ -115,30 +121,82 @@ class _Mocks(pm.Mocks):
 
 
 class _Monitor(pm.MockMonitor):
-    def __init__(self, mocks: pm.Mocks, run: RenderRun):
+    def __init__(self, mocks: _Mocks, run: RenderRun):
         super().__init__(mocks)
         self.run = run
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
-        seen = self.mocks.seen
-        seen.inputs = None
-        response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            # the inputs the base monitor decoded for new_resource (left unchanged there), rather than
-            # decoding the request a second time
-            inputs = seen.inputs if seen.inputs is not None else rpc.deserialize_properties(request.object)
-            self.run.registrations.append(
-                Registration(
-                    urn=response.urn,
-                    type=request.type,
-                    name=request.name,
-                    custom=bool(request.custom),
-                    parent=request.parent or None,
-                    depends_on=sorted(request.dependencies),
-                    inputs=inputs,
-                )
+        if request.type == "pulumi:pulumi:Stack" or not FAST:
+            seen = self.mocks.seen
+            seen.inputs = None
+            response = super().RegisterResource(request)
+            if request.type != "pulumi:pulumi:Stack":
+                # the inputs the base monitor decoded for new_resource, rather than decoding the request again
+                self._record(request, response.urn, seen.inputs if seen.inputs is not None else rpc.deserialize_properties(request.object))
+            return response
+        # What the base monitor does, without its round trip: it decodes the inputs, hands them to
+        # new_resource and encodes the returned state (the inputs, plus a few computed fields) back
+        # into the response, running the encoder on a nested event loop. The response here is the
+        # request's own encoded inputs with those fields added.
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = rpc.deserialize_properties(request.object)
+        id_, state = self.mocks.new_resource(pm.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider, resource_id=request.importId,
+            custom=request.custom or False, transforms=pm._resolve_callbacks(request.transforms) if request.transforms else []))
+        obj = struct_pb2.Struct()
+        obj.CopyFrom(request.object)
+        extra = {k: v for k, v in state.items() if inputs.get(k, _ABSENT) is not v}
+        if extra:
+            obj.update(extra)
+        self.resources[urn] = pm.MockMonitor.ResourceRegistration(urn, id_, state)
+        self._record(request, urn, inputs)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj)
+
+    def _record(self, request, urn: str, inputs: dict[str, Any]) -> None:
+        self.run.registrations.append(
+            Registration(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent or None,
+                depends_on=sorted(request.dependencies),
+                inputs=inputs,
             )
-        return response
+        )
+
+
+_ABSENT = object()
+
+
+class _InlineExecutor(ThreadPoolExecutor):
+    """The SDK hands every engine call to the event loop's default executor (a thread pool), because
+    a real engine call blocks on gRPC. The mock monitor answers from memory, so handing each of
+    thousands of registrations to a thread and back costs more than answering them: here they are
+    answered on the calling thread. (``set_default_executor`` takes only a ThreadPoolExecutor.)"""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # the SDK's awaiting task receives it, as from a worker thread
+            future.set_exception(exc)
+        return future
+
+
+@contextlib.contextmanager
+def _inline_engine_calls():
+    if not FAST:
+        yield
+        return
+    loop = _ensure_event_loop()
+    saved = getattr(loop, "_default_executor", None)
+    executor = _InlineExecutor(max_workers=1)
+    loop.set_default_executor(executor)
+    try:
+        yield
+    finally:
+        loop._default_executor = saved  # type: ignore[attr-defined]
 
 
 def run(stack: str, raw_config: dict[str, Any], secret_keys: list[str], program=None, project: Optional[Path] = None,
@@ -168,7 +226,7 @@ def run(stack: str, raw_config: dict[str, Any], secret_keys: list[str], program=
         # the program reads its config through the Pulumi runtime, exactly as under `pulumi up`
         outputs.update(program(from_pulumi()))
 
-    with _no_stack_traces():
+    with _no_stack_traces(), _inline_engine_calls():
         _sync_await(run_pulumi_func(body))
         resolved = {}
         for key, value in outputs.items():
@@ -184,7 +242,7 @@ def _no_stack_traces():
     records type, name, parent, dependencies and inputs). At thousands of resources that walk was
     a tenth of a render, so it is skipped while the program runs under the mocks, and only then."""
     saved = getattr(rt_resource, "_get_stack_trace", None)
-    if saved is None:  # another SDK version: leave it alone
+    if saved is None or not FAST:  # another SDK version: leave it alone
         yield
         return
     rt_resource._get_stack_trace = lambda: source_pb2.StackTrace()
