@@ -101,59 +101,57 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
                           *(f"over {f}" for f in reversed(loaded.shared)), *(f"with {s}" for s in sf.sources)]
 
     entries = manifest(run)
-    out.files["manifest.json"] = json.dumps(entries, indent=2, sort_keys=True) + "\n"
-    out.files["outputs.json"] = json.dumps(run.outputs, indent=2, sort_keys=True) + "\n"
-
     if loaded.config.cluster.platform == "docker":
+        _write_manifest(out, entries)
         return _build_docker(out, entries, root)
 
+    from . import operator_crds, policy
+
     objs = kubernetes_objects(entries)
-    for obj in objs:
-        out.files[_object_path(obj)] = _dump(obj)
-    alertmanager = None
-    for e in entries:
-        if e["type"] == HELM_RELEASE:
-            out.files[f"helm/{e['inputs']['name']}.values.yaml"] = _dump(e["inputs"].get("values", {}))
-            if e["inputs"].get("chart") == "kube-prometheus-stack":
-                alertmanager = delivered_alertmanager_config(e["inputs"].get("values", {}))
-    if alertmanager is not None:
-        out.files["alertmanager/alertmanager.yaml"] = _dump(alertmanager)
-
-    for o in objs:
-        if o["kind"] == "PrometheusRule":
-            out.files[f"prometheus/rules/{o['metadata']['name']}.yaml"] = _dump(o["spec"])
-    for rel, text in grafana_files(entries).items():
-        out.files[rel] = text
-
-    for rel, text in datadog_files(entries).items():
-        out.files[rel] = text
-
-    jobs = scrape_jobs(run)
-    out.files["prometheus/scrape-configs.yaml"] = _dump(jobs) if jobs else "[]\n"
-
-    builtin = [o for o in objs if not o["apiVersion"].startswith(OPERATOR_GROUP)]
-    custom = [o for o in objs if o["apiVersion"].startswith(OPERATOR_GROUP)]
-    # promtool and amtool run while this process checks schemas, dashboards and policies
+    dashboards = grafana_files(entries)
+    # promtool reads the rule files while this process writes the rest
+    rule_files = {f"prometheus/rules/{o['metadata']['name']}.yaml": _dump(o["spec"]) for o in objs if o["kind"] == "PrometheusRule"}
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="infermon-check") as tools:
-        scrape = tools.submit(validate.check_scrape_configs, jobs, loaded.config.prometheus.scrape_interval)
-        rules = tools.submit(validate.check_rules, {k: v for k, v in out.files.items() if k.startswith("prometheus/rules/")})
+        rules = tools.submit(validate.check_rules, rule_files)
+        _write_manifest(out, entries)
+        for obj in objs:
+            out.files[_object_path(obj)] = _dump(obj)
+        alertmanager = None
+        for e in entries:
+            if e["type"] == HELM_RELEASE:
+                out.files[f"helm/{e['inputs']['name']}.values.yaml"] = _dump(e["inputs"].get("values", {}))
+                if e["inputs"].get("chart") == "kube-prometheus-stack":
+                    alertmanager = delivered_alertmanager_config(e["inputs"].get("values", {}))
+        if alertmanager is not None:
+            out.files["alertmanager/alertmanager.yaml"] = _dump(alertmanager)
         am = tools.submit(validate.check_alertmanager_config, out.files.get("alertmanager/alertmanager.yaml"))
-        out.checks.append(validate.check_kubernetes(builtin, loaded.config.cluster.kubernetes_version))
-        from . import operator_crds
+        out.files.update(rule_files)
+        out.files.update(dashboards)
+        out.files.update(datadog_files(entries))
 
+        jobs = scrape_jobs(run)
+        out.files["prometheus/scrape-configs.yaml"] = _dump(jobs) if jobs else "[]\n"
+        scrape = tools.submit(validate.check_scrape_configs, jobs, loaded.config.prometheus.scrape_interval)
+
+        builtin = [o for o in objs if not o["apiVersion"].startswith(OPERATOR_GROUP)]
+        custom = [o for o in objs if o["apiVersion"].startswith(OPERATOR_GROUP)]
+        out.checks.append(validate.check_kubernetes(builtin, loaded.config.cluster.kubernetes_version))
         if operator_crds.available():
             kps_values = next((e["inputs"].get("values") or {} for e in entries if e["type"] == HELM_RELEASE
                                and e["inputs"].get("chart") == "kube-prometheus-stack"), None)
             out.checks.append(operator_crds.check(custom, kps_values, loaded.config.cluster.monitoring_namespace))
         else:  # without the fetched CRDs: infermon's own structural schema of the fields it sets
             out.checks.append(validate.check_custom_resources(custom))
-        dashboards = validate.check_dashboards(out.files)
         datadog = validate.check_datadog(out.files)
-        from . import policy
-
+        dashboards_check = validate.check_dashboards(dashboards)
         out.policies = policy.check(entries, stack, root)
-        out.checks += [scrape.result(), rules.result(), am.result(), dashboards, datadog]
+        out.checks += [scrape.result(), rules.result(), am.result(), dashboards_check, datadog]
     return out
+
+
+def _write_manifest(out: Rendered, entries: list[dict[str, Any]]) -> None:
+    out.files["manifest.json"] = json.dumps(entries, indent=2, sort_keys=True) + "\n"
+    out.files["outputs.json"] = json.dumps(out.run.outputs, indent=2, sort_keys=True) + "\n"
 
 
 def _build_docker(out: Rendered, entries: list[dict[str, Any]], root: Optional[Path]) -> Rendered:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import subprocess
@@ -23,7 +24,7 @@ import kubernetes_validate
 import yaml
 from referencing import Registry, Resource
 
-from .. import naming, tools
+from .. import fastyaml, naming, tools
 
 
 @dataclass
@@ -262,7 +263,7 @@ def check_scrape_configs(jobs: list[dict[str, Any]], scrape_interval: str = "30s
     if not jobs:
         return CheckResult(name, True, "no additional scrape jobs to check")
     with tempfile.TemporaryDirectory(prefix="infermon-promtool-") as tmp:
-        rewritten = yaml.safe_load(yaml.safe_dump(jobs))
+        rewritten = copy.deepcopy(jobs)
         for job in rewritten:
             auth = job.get("authorization") or {}
             original = auth.get("credentials_file")
@@ -273,7 +274,7 @@ def check_scrape_configs(jobs: list[dict[str, Any]], scrape_interval: str = "30s
                 auth["credentials_file"] = str(local)
         config = {"global": {"scrape_interval": scrape_interval}, "scrape_configs": rewritten}
         path = Path(tmp) / "prometheus.yml"
-        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        path.write_text(fastyaml.dump(config, sort_keys=False))
         proc = subprocess.run([tool, "check", "config", str(path)], capture_output=True, text=True, timeout=60)
     output = (proc.stdout + proc.stderr).strip().replace(tmp, "<tmp>")
     if proc.returncode != 0:
@@ -311,7 +312,7 @@ def check_prometheus_config(text: str, rule_files: dict[str, str]) -> CheckResul
                 local.write_text("placeholder\n")
                 auth["credentials_file"] = str(local)
         path = Path(tmp) / "prometheus.yml"
-        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        path.write_text(fastyaml.dump(config, sort_keys=False))
         proc = subprocess.run([tool, "check", "config", str(path)], capture_output=True, text=True, timeout=120)
     output = (proc.stdout + proc.stderr).strip().replace(tmp, "<tmp>")
     jobs = len(config.get("scrape_configs") or [])

@@ -1,5 +1,6 @@
 """No credential as a literal: only Kubernetes Secrets and secret files hold them."""
 
+import functools
 import re
 
 from ._common import Resource, Rule, walk_strings
@@ -22,6 +23,7 @@ NEEDS = {
 }
 """Text a pattern cannot match without: a substring test rules a string out far faster than a
 search of a pattern starting with ``\\b`` (a large stack holds megabytes of dashboard JSON)."""
+
 ALLOWED_VALUES = {"", "[secret]", "Bearer <TOKEN>"}
 EXEMPT_TYPES = ("kubernetes:core/v1:Secret", "random:")
 
@@ -30,6 +32,11 @@ def _is_reference(path: str, value: str) -> bool:
     leaf = path.rsplit(".", 1)[-1]
     return (value.startswith("/") or value.startswith("%%") or leaf.endswith(("File", "_file", "Secret", "existingSecret", "Key", "Ref"))
             or "secretKeyRef" in path or ".name" in path[-5:])
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_key(leaf: str) -> bool:
+    return SECRET_KEY.search(leaf) is not None
 
 
 def validate(r: Resource, config) -> list[str]:
@@ -45,7 +52,7 @@ def validate(r: Resource, config) -> list[str]:
         if value in ALLOWED_VALUES or "sha256" in path:
             continue
         leaf = path.rsplit(".", 1)[-1].split("[")[0]
-        if SECRET_KEY.search(leaf) and not _is_reference(path, value) and len(value) >= 8 and " " not in value:
+        if _secret_key(leaf) and not _is_reference(path, value) and len(value) >= 8 and " " not in value:
             out.append(f"{path} looks like a literal credential; keep it in a Kubernetes Secret and reference it")
             continue
         for pattern, what in PATTERNS:
