@@ -8,7 +8,6 @@ runtimes, both vLLM naming generations, and services re-exported under a prefix.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -20,6 +19,7 @@ from grafana_foundation_sdk.models import dashboard as dm
 from grafana_foundation_sdk.models import heatmap as hm
 from grafana_foundation_sdk.models import prometheus as pm
 
+from components import fastjson
 from components.catalog import KINDS, Kind, join_or, render_signal
 
 DATASOURCE = dm.DataSourceRef(type_val="prometheus", uid="${datasource}")
@@ -228,7 +228,7 @@ def dashboard(uid: str, title: str, description: str, tags: list[str], ctx: Cont
 
 
 def to_json(d: db.Dashboard) -> str:
-    return json.dumps(d.build(), cls=JSONEncoder, sort_keys=True, indent=2) + "\n"
+    return fastjson.dumps(d.build(), default=JSONEncoder().default) + "\n"
 
 
 def kinds(*names: str) -> list[Kind]:

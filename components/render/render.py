@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 import yaml
 
-from .. import fastyaml, naming
+from .. import fastjson, fastyaml, naming
 from ..kube_prometheus_stack import delivered_alertmanager_config
 from ..config import LoadedConfig
 from ..config.load import load as load_config
@@ -150,8 +150,8 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
 
 
 def _write_manifest(out: Rendered, entries: list[dict[str, Any]]) -> None:
-    out.files["manifest.json"] = json.dumps(entries, indent=2, sort_keys=True) + "\n"
-    out.files["outputs.json"] = json.dumps(out.run.outputs, indent=2, sort_keys=True) + "\n"
+    out.files["manifest.json"] = fastjson.dumps(entries) + "\n"
+    out.files["outputs.json"] = fastjson.dumps(out.run.outputs) + "\n"
 
 
 def _build_docker(out: Rendered, entries: list[dict[str, Any]], root: Optional[Path]) -> Rendered:
@@ -196,7 +196,7 @@ def datadog_files(entries: list[dict[str, Any]]) -> dict[str, str]:
     files: dict[str, str] = {}
     monitors = [e["inputs"] for e in entries if e["type"] == "datadog:index/monitor:Monitor"]
     if monitors:
-        files["datadog/monitors.json"] = json.dumps(sorted(monitors, key=lambda m: m["name"]), indent=2, sort_keys=True) + "\n"
+        files["datadog/monitors.json"] = fastjson.dumps(sorted(monitors, key=lambda m: m["name"])) + "\n"
     for e in entries:
         inputs = e["inputs"]
         if e["type"] == HELM_RELEASE and inputs.get("chart") == "datadog":
