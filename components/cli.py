@@ -7,11 +7,12 @@ including rendered output that fails validation.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 from .config import ConfigError
 
@@ -377,5 +378,23 @@ def main(argv: Optional[list[str]] = None) -> int:
         return EXIT_INVALID
 
 
+def exit_now(code: int) -> NoReturn:
+    """Exit without freeing the interpreter's objects one by one: after a large render that teardown
+    took 0.7 s (400 services) of the command's time and produced nothing. Exit handlers still run and
+    the output is flushed first."""
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # a reader that went away (`| head`), a closed stream
+            pass
+    os._exit(code)
+
+
+def run() -> NoReturn:
+    """The ``infermon`` command."""
+    exit_now(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
