@@ -60,3 +60,37 @@ def test_stock_path_is_restored_after_a_render(monkeypatch):
     render.build("dev")
     assert rt_resource._get_stack_trace is walk
     assert not isinstance(getattr(asyncio.get_event_loop(), "_default_executor", None), engine._InlineExecutor)
+
+
+def test_checks_in_the_worker_process_equal_the_checks_in_process(monkeypatch, tmp_path):
+    """A large stack checks its policies and dashboard queries in a worker process: the same results."""
+    from components.render import worker
+    from conftest import render_config
+
+    config = {"cluster": {"name": "w"}, "inference": [{"name": "chat", "kind": "vllm", "namespace": "serving", "selector": {"app": "chat"}}],
+              "datadog": {"enabled": True, "agent": "deploy", "apiKeySecret": "ddApi", "appKeySecret": "ddApp"}}
+    secrets = {"ddApi": "k" * 32, "ddApp": "a" * 40}
+    monkeypatch.setattr(render, "WORKER_MIN_RESOURCES", 0)
+    calls = []
+    real_start = worker.start
+    monkeypatch.setattr(worker, "start", lambda target, *args: calls.append(target) or real_start(target, *args))
+    monkeypatch.setattr(worker.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv(worker.ENV, "1")
+    in_worker = render_config(tmp_path / "a", config, secrets=secrets, stack="w")
+    monkeypatch.setenv(worker.ENV, "0")
+    in_process = render_config(tmp_path / "b", config, secrets=secrets, stack="w")
+    assert calls == ["components.render.render:side_checks"] * 2
+    assert in_worker.checks == in_process.checks
+    assert in_worker.policies == in_process.policies
+    assert {p.violation.policy for p in in_worker.policies} == {"datadog-monitor-hygiene"}  # monitors that notify nobody
+
+
+def test_a_failure_in_the_worker_is_raised_with_its_traceback(monkeypatch):
+    from components.render import worker
+
+    monkeypatch.setattr(worker.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv(worker.ENV, "1")
+    wait = worker.start("json:loads", "{not json")
+    with pytest.raises(worker.WorkerError, match="JSONDecodeError"):
+        wait()
+    assert worker.start("json:loads", "[1, 2]")() == [1, 2]

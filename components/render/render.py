@@ -23,10 +23,13 @@ from .. import fastjson, fastyaml, naming
 from ..kube_prometheus_stack import delivered_alertmanager_config
 from ..config import LoadedConfig
 from ..config.load import load as load_config
-from . import engine, stackfile, validate
+from . import engine, stackfile, validate, worker
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 OPERATOR_GROUP = "monitoring.coreos.com/"
+WORKER_MIN_RESOURCES = 400
+"""From this many resources a render checks its policies and dashboards in a worker process (below it,
+starting the worker costs about what the checks cost)."""
 GC_THRESHOLDS = (20000, 50, 50)
 """The cyclic collector's thresholds while a render runs (the interpreter's default: 700, 10, 10)."""
 
@@ -129,10 +132,17 @@ def _build(stack: str, root: Optional[Path], secret_values: Optional[dict[str, s
         _write_manifest(out, entries)
         return _build_docker(out, entries, root)
 
-    from . import operator_crds, policy
+    from . import operator_crds
 
     objs = kubernetes_objects(entries)
     dashboards = grafana_files(entries)
+    # the policies and the dashboard queries read only the entries and the dashboards: a large stack has
+    # them checked in a worker process while this one writes the files and runs the other checks
+    if len(entries) >= WORKER_MIN_RESOURCES:
+        side = worker.start("components.render.render:side_checks", dashboards, entries, stack, root)
+    else:
+        side_result = side_checks(dashboards, entries, stack, root)
+        side = lambda: side_result  # noqa: E731
     # promtool reads the rule files while this process writes the rest
     rule_files = {f"prometheus/rules/{o['metadata']['name']}.yaml": _dump(o["spec"]) for o in objs if o["kind"] == "PrometheusRule"}
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="infermon-check") as tools:
@@ -167,10 +177,16 @@ def _build(stack: str, root: Optional[Path], secret_values: Optional[dict[str, s
         else:  # without the fetched CRDs: infermon's own structural schema of the fields it sets
             out.checks.append(validate.check_custom_resources(custom))
         datadog = validate.check_datadog(out.files)
-        dashboards_check = validate.check_dashboards(dashboards)
-        out.policies = policy.check(entries, stack, root)
+        dashboards_check, out.policies = side()
         out.checks += [scrape.result(), rules.result(), am.result(), dashboards_check, datadog]
     return out
+
+
+def side_checks(dashboards: dict[str, str], entries: list[dict[str, Any]], stack: str, root: Optional[Path]):
+    """The dashboard-query check and the policies, which read nothing the render writes afterwards."""
+    from . import policy
+
+    return validate.check_dashboards(dashboards), policy.check(entries, stack, root)
 
 
 def _write_manifest(out: Rendered, entries: list[dict[str, Any]]) -> None:
