@@ -66,7 +66,10 @@ def dumps(obj: Any, default: Optional[Callable[[Any], Any]] = None) -> str:
             for value in o:
                 append(separator)
                 separator = "," + inner
+                mark = len(out)
                 encode(value, inner)
+                if newline == "\n":  # a top-level item becomes one string: the parts of a large document would outweigh it
+                    out[mark:] = ["".join(out[mark:])]
             append(newline + "]")
         elif isinstance(o, dict):
             if not o:
