@@ -73,13 +73,13 @@ def test_checks_in_the_worker_process_equal_the_checks_in_process(monkeypatch, t
     monkeypatch.setattr(render, "WORKER_MIN_RESOURCES", 0)
     calls = []
     real_start = worker.start
-    monkeypatch.setattr(worker, "start", lambda target, *args: calls.append(target) or real_start(target, *args))
+    monkeypatch.setattr(worker, "start", lambda target, *args, here: calls.append((target, here)) or real_start(target, *args, here=here))
     monkeypatch.setattr(worker.os, "cpu_count", lambda: 2)
     monkeypatch.setenv(worker.ENV, "1")
     in_worker = render_config(tmp_path / "a", config, secrets=secrets, stack="w")
     monkeypatch.setenv(worker.ENV, "0")
     in_process = render_config(tmp_path / "b", config, secrets=secrets, stack="w")
-    assert calls == ["components.render.render:side_checks"] * 2
+    assert calls == [("components.render.render:side_checks", False)] * 2
     assert in_worker.checks == in_process.checks
     assert in_worker.policies == in_process.policies
     assert {p.violation.policy for p in in_worker.policies} == {"datadog-monitor-hygiene"}  # monitors that notify nobody

@@ -102,7 +102,7 @@ def _fewer_collections():
     thresholds the cyclic collector keeps re-scanning that heap (a third of a 400-service render).
     Collecting less often costs a few MiB of peak memory."""
     saved = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLDS[0], *GC_THRESHOLDS[1:])
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         yield
     finally:
@@ -138,11 +138,8 @@ def _build(stack: str, root: Optional[Path], secret_values: Optional[dict[str, s
     dashboards = grafana_files(entries)
     # the policies and the dashboard queries read only the entries and the dashboards: a large stack has
     # them checked in a worker process while this one writes the files and runs the other checks
-    if len(entries) >= WORKER_MIN_RESOURCES:
-        side = worker.start("components.render.render:side_checks", dashboards, entries, stack, root)
-    else:
-        side_result = side_checks(dashboards, entries, stack, root)
-        side = lambda: side_result  # noqa: E731
+    side = worker.start("components.render.render:side_checks", dashboards, entries, stack, root,
+                        here=len(entries) < WORKER_MIN_RESOURCES)
     # promtool reads the rule files while this process writes the rest
     rule_files = {f"prometheus/rules/{o['metadata']['name']}.yaml": _dump(o["spec"]) for o in objs if o["kind"] == "PrometheusRule"}
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="infermon-check") as tools:

@@ -36,9 +36,10 @@ def _function(target: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
-def start(target: str, *args: Any) -> Callable[[], Any]:
-    """Start ``module:function(*args)``; the returned function waits for its result."""
-    if not enabled():
+def start(target: str, *args: Any, here: bool = False) -> Callable[[], Any]:
+    """Start ``module:function(*args)``; the returned function waits for its result. ``here``: run it
+    in this process (a call too small to pay for starting an interpreter)."""
+    if here or not enabled():
         result = _function(target)(*args)
         return lambda: result
     payload = pickle.dumps((target, args), protocol=pickle.HIGHEST_PROTOCOL)
