@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from components import cli  # noqa: E402
+from components.render import worker  # noqa: E402
 
 SIZES = [(100, 10), (400, 24), (1000, 50)]
 """(services, GPU pools); each size renders with Datadog off, then on (its monitors, metrics.keep: used)."""
@@ -69,7 +70,7 @@ def one(services: int, pools: int, datadog: bool = False) -> dict:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"services": services, "pools": pools, "datadog": datadog, "endpoints": len(config["endpoints"]),
             "resources": len(r.run.registrations) + 1, "files": len(r.files), "wall_s": round(wall, 2),
-            "peak_rss_mib": round(peak_mib, 1), "valid": r.ok}
+            "peak_rss_mib": round(peak_mib, 1), "worker_mib": round(worker.PEAK_MIB, 1), "valid": r.ok}
 
 
 def one_stack(stack: str) -> dict:
@@ -82,7 +83,7 @@ def one_stack(stack: str) -> dict:
     cfg = r.loaded.config
     return {"services": f"{stack}", "pools": len(cfg.gpu_pools), "datadog": cfg.datadog.enabled, "endpoints": len(cfg.endpoints),
             "resources": len(r.run.registrations) + 1, "files": len(r.files), "wall_s": round(wall, 2),
-            "peak_rss_mib": round(peak_mib, 1), "valid": r.ok}
+            "peak_rss_mib": round(peak_mib, 1), "worker_mib": round(worker.PEAK_MIB, 1), "valid": r.ok}
 
 
 def _process(args: list[str]) -> tuple[dict, float]:
@@ -118,10 +119,10 @@ def main() -> None:
     unit = min(unit, import_unit())  # the floor, measured again after the rows
     print(f"import unit (python -c 'import pulumi, pulumi_kubernetes'): {unit:.2f} s; each row the fastest of {REPEAT} runs")
     print(f"{'fleet':>8} {'pools':>5} {'datadog':>7} {'endpoints':>9} {'resources':>9} {'files':>6} {'render s':>8} {'process s':>9} "
-          f"{'× unit':>6} {'peak RSS MiB':>12} valid")
+          f"{'× unit':>6} {'peak RSS MiB':>12} {'worker MiB':>10} valid")
     for row, process in rows:
         print(f"{row['services']:>8} {row['pools']:>5} {str(row['datadog']):>7} {row['endpoints']:>9} {row['resources']:>9} {row['files']:>6} "
-              f"{row['wall_s']:>8} {process:>9.2f} {process / unit:>6.1f} {row['peak_rss_mib']:>12} {row['valid']}")
+              f"{row['wall_s']:>8} {process:>9.2f} {process / unit:>6.1f} {row['peak_rss_mib']:>12} {row['worker_mib'] or '-':>10} {row['valid']}")
 
 
 if __name__ == "__main__":

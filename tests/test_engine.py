@@ -62,24 +62,30 @@ def test_stock_path_is_restored_after_a_render(monkeypatch):
     assert not isinstance(getattr(asyncio.get_event_loop(), "_default_executor", None), engine._InlineExecutor)
 
 
-def test_checks_in_the_worker_process_equal_the_checks_in_process(monkeypatch, tmp_path):
-    """A large stack checks its policies and dashboard queries in a worker process: the same results."""
+@pytest.mark.parametrize("spawned_at", [1, 0], ids=["during-the-program", "at-its-end"])
+def test_a_render_with_a_worker_process_equals_the_render_in_process(spawned_at, monkeypatch, tmp_path):
+    """A large stack has its objects written and its policies and dashboards checked in a worker process
+    fed the resources as they are registered: the same files, in the same order, checks and policies."""
     from components.render import worker
     from conftest import render_config
 
     config = {"cluster": {"name": "w"}, "inference": [{"name": "chat", "kind": "vllm", "namespace": "serving", "selector": {"app": "chat"}}],
               "datadog": {"enabled": True, "agent": "deploy", "apiKeySecret": "ddApi", "appKeySecret": "ddApp"}}
     secrets = {"ddApi": "k" * 32, "ddApp": "a" * 40}
-    monkeypatch.setattr(render, "WORKER_MIN_RESOURCES", 0)
-    calls = []
-    real_start = worker.start
-    monkeypatch.setattr(worker, "start", lambda target, *args, here: calls.append((target, here)) or real_start(target, *args, here=here))
+    # from the first registration on, or (0 is never reached) launched when the program has ended
+    monkeypatch.setattr(render, "WORKER_MIN_RESOURCES", spawned_at)
+    launched = []
+    popen = worker.subprocess.Popen
+    monkeypatch.setattr(worker.subprocess, "Popen", lambda argv, **k: (launched.append(argv[-1]) if "components.render.worker" in argv else None)
+                        or popen(argv, **k))
     monkeypatch.setattr(worker.os, "cpu_count", lambda: 2)
     monkeypatch.setenv(worker.ENV, "1")
     in_worker = render_config(tmp_path / "a", config, secrets=secrets, stack="w")
     monkeypatch.setenv(worker.ENV, "0")
     in_process = render_config(tmp_path / "b", config, secrets=secrets, stack="w")
-    assert calls == [("components.render.render:side_checks", False)] * 2
+    assert launched == ["components.render.render:side_work"]
+    assert list(in_worker.files.items()) == list(in_process.files.items())
+    assert any(k.startswith("kubernetes/") for k in in_worker.files) and any(k.startswith("prometheus/rules/") for k in in_worker.files)
     assert in_worker.checks == in_process.checks
     assert in_worker.policies == in_process.policies
     assert {p.violation.policy for p in in_worker.policies} == {"datadog-monitor-hygiene"}  # monitors that notify nobody
@@ -90,7 +96,37 @@ def test_a_failure_in_the_worker_is_raised_with_its_traceback(monkeypatch):
 
     monkeypatch.setattr(worker.os, "cpu_count", lambda: 2)
     monkeypatch.setenv(worker.ENV, "1")
-    wait = worker.start("json:loads", "{not json")
-    with pytest.raises(worker.WorkerError, match="JSONDecodeError"):
-        wait()
-    assert worker.start("json:loads", "[1, 2]")() == [1, 2]
+    w = worker.Worker("json:loads")  # called as loads(inbox, send): a TypeError in the worker
+    w.send("x")
+    w.finish()
+    with pytest.raises(worker.WorkerError, match="TypeError"):
+        w.receive()
+    w.close()
+    # in process, the same call raises as it is
+    with pytest.raises(TypeError):
+        worker.Worker("json:loads").finish(here=True)
+
+
+def test_a_worker_that_ends_without_answering_is_an_error(monkeypatch):
+    from components.render import worker
+
+    monkeypatch.setattr(worker.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv(worker.ENV, "1")
+    w = worker.Worker("components.render.render:side_work")  # its inbox ends before the render's end
+    w.finish()
+    with pytest.raises(worker.WorkerError, match="exited 0 without answering"):
+        w.receive()
+
+
+def test_a_render_that_fails_ends_its_worker(monkeypatch):
+    """A worker launched for a render that then fails exits (its inbox closed) and leaves nothing running."""
+    from components.render import worker
+
+    monkeypatch.setattr(worker.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv(worker.ENV, "1")
+    with pytest.raises(RuntimeError, match="program failed"):
+        with worker.Worker("components.render.render:side_work") as w:
+            w.spawn()
+            proc = w.proc
+            raise RuntimeError("program failed")
+    assert proc is not None and proc.returncode == 0

@@ -8,7 +8,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import pulumi
 from pulumi.runtime import mocks as pm
@@ -121,9 +121,10 @@ class _Mocks(pm.Mocks):
 
 
 class _Monitor(pm.MockMonitor):
-    def __init__(self, mocks: _Mocks, run: RenderRun):
+    def __init__(self, mocks: _Mocks, run: RenderRun, on_record: Optional[Callable[[Registration], None]] = None):
         super().__init__(mocks)
         self.run = run
+        self.on_record = on_record
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         if request.type == "pulumi:pulumi:Stack" or not FAST:
@@ -153,17 +154,18 @@ class _Monitor(pm.MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj)
 
     def _record(self, request, urn: str, inputs: dict[str, Any]) -> None:
-        self.run.registrations.append(
-            Registration(
-                urn=urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                parent=request.parent or None,
-                depends_on=sorted(request.dependencies),
-                inputs=inputs,
-            )
+        registration = Registration(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent or None,
+            depends_on=sorted(request.dependencies),
+            inputs=inputs,
         )
+        self.run.registrations.append(registration)
+        if self.on_record is not None:
+            self.on_record(registration)
 
 
 _ABSENT = object()
@@ -200,17 +202,18 @@ def _inline_engine_calls():
 
 
 def run(stack: str, raw_config: dict[str, Any], secret_keys: list[str], program=None, project: Optional[Path] = None,
-        config_stack: Optional[str] = None) -> RenderRun:
+        config_stack: Optional[str] = None, on_record: Optional[Callable[[Registration], None]] = None) -> RenderRun:
     """Run ``program`` (default: the infermon program's ``build``) with the stack's config.
 
     ``raw_config`` is the ``infermon:`` namespace as the engine would pass it (values of
-    structured keys are JSON-encoded, as the Pulumi language host does).
+    structured keys are JSON-encoded, as the Pulumi language host does). ``on_record`` is called
+    with each registration as it is recorded (its inputs final).
     """
     from ..program import build
 
     program = program or build
     result = RenderRun(stack)
-    monitor = _Monitor(_Mocks(), result)
+    monitor = _Monitor(_Mocks(), result, on_record)
     # a fresh root Stack per run, so several renders in one process do not share a parent
     ps.ROOT.set(None)
     pm.set_mocks(_Mocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor)

@@ -15,7 +15,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import yaml
 
@@ -66,27 +66,32 @@ def _short(urn: Optional[str]) -> Optional[str]:
 
 
 def manifest(run: engine.RenderRun) -> list[dict[str, Any]]:
-    entries = []
-    for r in run.registrations:
-        entries.append(
-            {
-                "type": r.type,
-                "name": r.name,
-                "parent": _short(r.parent),
-                "custom": r.custom,
-                "dependsOn": sorted(_short(d) for d in r.depends_on),
-                "inputs": engine.redact(r.inputs),
-            }
-        )
-    return sorted(entries, key=lambda e: (e["type"], e["name"]))
+    return [_entry(run.registrations[i]) for i in _order(run.registrations)]
+
+
+def _order(registrations: list[engine.Registration]) -> list[int]:
+    """The manifest's order: registration indices by type and name (registration order among equals)."""
+    return sorted(range(len(registrations)), key=lambda i: (registrations[i].type, registrations[i].name))
+
+
+def _entry(r: engine.Registration) -> dict[str, Any]:
+    return {
+        "type": r.type,
+        "name": r.name,
+        "parent": _short(r.parent),
+        "custom": r.custom,
+        "dependsOn": sorted(_short(d) for d in r.depends_on),
+        "inputs": engine.redact(r.inputs),
+    }
+
+
+def _is_object(entry: dict[str, Any]) -> bool:
+    """The entry is a Kubernetes object the render writes as a file."""
+    return entry["type"].startswith("kubernetes:") and entry["type"] != HELM_RELEASE and entry["custom"]
 
 
 def kubernetes_objects(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    objs = []
-    for e in entries:
-        if e["type"].startswith("kubernetes:") and e["type"] != HELM_RELEASE and e["custom"]:
-            objs.append(e["inputs"])
-    return objs
+    return [e["inputs"] for e in entries if _is_object(e)]
 
 
 def _object_path(obj: dict[str, Any]) -> str:
@@ -113,40 +118,55 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
           esc_files: Optional[list[Path]] = None, config_of: Optional[str] = None) -> Rendered:
     """Validate the stack's config (raises ConfigError) and render it in memory; with
     ``config_of``, the stack as it would be with that other stack's configuration."""
-    with _fewer_collections():
-        return _build(stack, root, secret_values, esc_files, config_of)
+    with _fewer_collections(), worker.Worker("components.render.render:side_work") as side:
+        return _build(stack, root, secret_values, esc_files, config_of, side)
 
 
 def _build(stack: str, root: Optional[Path], secret_values: Optional[dict[str, str]], esc_files: Optional[list[Path]],
-           config_of: Optional[str]) -> Rendered:
+           config_of: Optional[str], side: worker.Worker) -> Rendered:
     sf = stackfile.read(config_of or stack, root, secret_values, esc_files)
     project = stackfile.project_dir(root)
     loaded = load_config(sf.config, sf.secret_keys, stack, project, config_stack=sf.stack)
-    run = engine.run(stack, sf.config, sf.secret_keys, project=project, config_stack=sf.stack)
+    docker = loaded.config.cluster.platform == "docker"
+    recorded: list[dict[str, Any]] = []
+
+    def on_record(registration: engine.Registration) -> None:
+        # side_work gets each resource's manifest entry (secrets redacted) as it is registered; from
+        # WORKER_MIN_RESOURCES on, in a worker process on the other core, while the program runs on
+        recorded.append(_entry(registration))
+        side.send(recorded[-1])
+        if len(recorded) == WORKER_MIN_RESOURCES:
+            side.spawn()
+
+    run = engine.run(stack, sf.config, sf.secret_keys, project=project, config_stack=sf.stack,
+                     on_record=None if docker else on_record)
     out = Rendered(stack, loaded, run)
     out.config_sources = [str(sf.path.relative_to(project)) if sf.path.is_relative_to(project) else str(sf.path),
                           *(f"over {f}" for f in reversed(loaded.shared)), *(f"with {s}" for s in sf.sources)]
 
-    entries = manifest(run)
-    if loaded.config.cluster.platform == "docker":
+    if docker:
+        entries = manifest(run)
         _write_manifest(out, entries)
         return _build_docker(out, entries, root)
 
     from . import operator_crds
 
+    side.send(("end", stack, root))
+    side.finish(here=len(recorded) < WORKER_MIN_RESOURCES)
+    order = _order(run.registrations)
+    entries = [recorded[i] for i in order]
     objs = kubernetes_objects(entries)
     dashboards = grafana_files(entries)
-    # the policies and the dashboard queries read only the entries and the dashboards: a large stack has
-    # them checked in a worker process while this one writes the files and runs the other checks
-    side = worker.start("components.render.render:side_checks", dashboards, entries, stack, root,
-                        here=len(entries) < WORKER_MIN_RESOURCES)
+    object_texts, spec_texts = side.receive()
     # promtool reads the rule files while this process writes the rest
-    rule_files = {f"prometheus/rules/{o['metadata']['name']}.yaml": _dump(o["spec"]) for o in objs if o["kind"] == "PrometheusRule"}
+    rule_files = {f"prometheus/rules/{e['inputs']['metadata']['name']}.yaml": spec_texts[i]
+                  for i, e in zip(order, entries) if i in spec_texts}
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="infermon-check") as tools:
         rules = tools.submit(validate.check_rules, rule_files)
         _write_manifest(out, entries)
-        for obj in objs:
-            out.files[_object_path(obj)] = _dump(obj)
+        for i, e in zip(order, entries):
+            if i in object_texts:
+                out.files[_object_path(e["inputs"])] = object_texts[i]
         alertmanager = None
         for e in entries:
             if e["type"] == HELM_RELEASE:
@@ -174,16 +194,41 @@ def _build(stack: str, root: Optional[Path], secret_values: Optional[dict[str, s
         else:  # without the fetched CRDs: infermon's own structural schema of the fields it sets
             out.checks.append(validate.check_custom_resources(custom))
         datadog = validate.check_datadog(out.files)
-        dashboards_check, out.policies = side()
+        dashboards_check, out.policies = side.receive()
         out.checks += [scrape.result(), rules.result(), am.result(), dashboards_check, datadog]
     return out
 
 
-def side_checks(dashboards: dict[str, str], entries: list[dict[str, Any]], stack: str, root: Optional[Path]):
-    """The dashboard-query check and the policies, which read nothing the render writes afterwards."""
+def side_work(inbox: Iterable[Any], send: Callable[[Any], None]) -> None:
+    """What a render can do beside its program (``worker.Worker``), fed the manifest entries in
+    registration order, then ``("end", stack, root)``: each Kubernetes object's YAML (and a
+    PrometheusRule's spec) as the object comes, the dashboards' queries as they come; then the
+    dashboard-query check and the policies, which read nothing the render writes afterwards.
+    Answers ``(object texts, rule spec texts)`` by registration index, then
+    ``(dashboard check, policy results)``."""
+    recorded: list[dict[str, Any]] = []
+    object_texts: dict[int, str] = {}
+    spec_texts: dict[int, str] = {}
+    for message in inbox:
+        if not isinstance(message, dict):
+            _, stack, root = message
+            break
+        recorded.append(message)
+        if _is_object(message):
+            obj = message["inputs"]
+            object_texts[len(recorded) - 1] = _dump(obj)
+            if obj.get("kind") == "PrometheusRule":
+                spec_texts[len(recorded) - 1] = _dump(obj["spec"])
+        for text in _dashboard_texts(message):
+            with contextlib.suppress(Exception):  # check_dashboards raises it, if it reads this text
+                validate.dashboard_problems(text)  # remembered for check_dashboards
+    else:
+        return  # the render stopped before its end
+    send((object_texts, spec_texts))
     from . import policy
 
-    return validate.check_dashboards(dashboards), policy.check(entries, stack, root)
+    entries = sorted(recorded, key=lambda e: (e["type"], e["name"]))
+    send((validate.check_dashboards(grafana_files(entries)), policy.check(entries, stack, root)))
 
 
 def _write_manifest(out: Rendered, entries: list[dict[str, Any]]) -> None:
@@ -212,20 +257,38 @@ def _build_docker(out: Rendered, entries: list[dict[str, Any]], root: Optional[P
 def grafana_files(entries: list[dict[str, Any]]) -> dict[str, str]:
     """``grafana/<folder>/<uid>.json`` for every dashboard the stack delivers, either way."""
     files: dict[str, str] = {}
-    folders = {e["name"]: e["inputs"].get("title") for e in entries if e["type"] == "grafana:oss/folder:Folder"}
-    folder_by_uid = {e["inputs"].get("uid"): e["inputs"].get("title") for e in entries if e["type"] == "grafana:oss/folder:Folder"}
+    folders = {e["name"]: e["inputs"].get("title") for e in entries if e["type"] == GRAFANA_FOLDER}
+    folder_by_uid = {e["inputs"].get("uid"): e["inputs"].get("title") for e in entries if e["type"] == GRAFANA_FOLDER}
     for e in entries:
         inputs = e["inputs"]
-        if e["type"] == "kubernetes:core/v1:ConfigMap" and (inputs.get("metadata", {}).get("labels") or {}).get("grafana_dashboard") == "1":
+        if _is_dashboard_configmap(e):
             folder = inputs["metadata"]["annotations"]["grafana_folder"]
             for key, text in sorted(inputs.get("data", {}).items()):
                 files[f"grafana/{folder}/{key}"] = text
-        elif e["type"] == "grafana:oss/dashboard:Dashboard":
+        elif e["type"] == GRAFANA_DASHBOARD:
             text = inputs["configJson"]
             uid = json.loads(text)["uid"]
             folder = folder_by_uid.get(inputs.get("folder")) or folders.get(inputs.get("folder"), "General")
             files[f"grafana/{folder}/{uid}.json"] = text
     return files
+
+
+GRAFANA_FOLDER = "grafana:oss/folder:Folder"
+GRAFANA_DASHBOARD = "grafana:oss/dashboard:Dashboard"
+
+
+def _is_dashboard_configmap(entry: dict[str, Any]) -> bool:
+    """A ConfigMap Grafana's dashboard sidecar loads."""
+    return entry["type"] == "kubernetes:core/v1:ConfigMap" and (entry["inputs"].get("metadata", {}).get("labels") or {}).get("grafana_dashboard") == "1"
+
+
+def _dashboard_texts(entry: dict[str, Any]) -> list[str]:
+    """The dashboards an entry delivers, as ``grafana_files`` finds them."""
+    if _is_dashboard_configmap(entry):
+        return list(entry["inputs"].get("data", {}).values())
+    if entry["type"] == GRAFANA_DASHBOARD:
+        return [entry["inputs"]["configJson"]]
+    return []
 
 
 def datadog_files(entries: list[dict[str, Any]]) -> dict[str, str]:

@@ -404,33 +404,51 @@ def check_alertmanager_config(text: str | None) -> CheckResult:
 
 def check_dashboards(files: dict[str, str]) -> CheckResult:
     """Every dashboard query parses with promql-parser and selects only catalogued metrics."""
-    import json
-
-    from ..catalog import KINDS
-    from ..catalog.base import PROMETHEUS_SERIES
-    from ..catalog.promql import metric_names
-
-    known = set().union(*(k.series_names() for k in KINDS.values())) | set(PROMETHEUS_SERIES)
     errors: list[str] = []
     count = queries = 0
     for rel, text in sorted(files.items()):
         if not (rel.startswith("grafana/") and rel.endswith(".json")):
             continue
         count += 1
-        d = json.loads(text)
-        for panel in d.get("panels", []):
-            for target in panel.get("targets", []):
-                queries += 1
-                try:
-                    names = metric_names(target["expr"])
-                except Exception as exc:  # promql-parser raises its own error types
-                    errors.append(f"{d['uid']} / {panel.get('title')}: does not parse: {exc}")
-                    continue
-                # a service's metric prefix (ending in ':' or '_') may precede a catalogued name
-                unknown = {n for n in names if not _catalogued(n, known)}
-                if unknown:
-                    errors.append(f"{d['uid']} / {panel.get('title')}: metrics not in the catalog: {', '.join(sorted(unknown))}")
+        n, problems = dashboard_problems(text)
+        queries += n
+        errors += problems
     return CheckResult("dashboards", not errors, f"{count} dashboards, {queries} queries parse (promql-parser) and use catalogued metrics", errors)
+
+
+@functools.lru_cache(maxsize=64)
+def dashboard_problems(text: str) -> tuple[int, tuple[str, ...]]:
+    """A dashboard's query count and the problems of its queries (remembered: a render's worker finds
+    them as the dashboards are registered, before ``check_dashboards`` asks)."""
+    import json
+
+    from ..catalog.promql import metric_names
+
+    known = _known_series()
+    errors: list[str] = []
+    queries = 0
+    d = json.loads(text)
+    for panel in d.get("panels", []):
+        for target in panel.get("targets", []):
+            queries += 1
+            try:
+                names = metric_names(target["expr"])
+            except Exception as exc:  # promql-parser raises its own error types
+                errors.append(f"{d['uid']} / {panel.get('title')}: does not parse: {exc}")
+                continue
+            # a service's metric prefix (ending in ':' or '_') may precede a catalogued name
+            unknown = {n for n in names if not _catalogued(n, known)}
+            if unknown:
+                errors.append(f"{d['uid']} / {panel.get('title')}: metrics not in the catalog: {', '.join(sorted(unknown))}")
+    return queries, tuple(errors)
+
+
+@functools.lru_cache(maxsize=1)
+def _known_series() -> frozenset[str]:
+    from ..catalog import KINDS
+    from ..catalog.base import PROMETHEUS_SERIES
+
+    return frozenset(set().union(*(k.series_names() for k in KINDS.values())) | set(PROMETHEUS_SERIES))
 
 
 def _catalogued(name: str, known: set[str]) -> bool:
