@@ -62,18 +62,21 @@ def test_stock_path_is_restored_after_a_render(monkeypatch):
     assert not isinstance(getattr(asyncio.get_event_loop(), "_default_executor", None), engine._InlineExecutor)
 
 
-@pytest.mark.parametrize("spawned_at", [1, 0], ids=["during-the-program", "at-its-end"])
-def test_a_render_with_a_worker_process_equals_the_render_in_process(spawned_at, monkeypatch, tmp_path):
+@pytest.mark.parametrize("launch_at,min_resources", [(1, 1), (1, 0), (1, 10**6)],
+                         ids=["launched-during-the-program", "launched-at-its-end", "launched-but-the-stack-stays-small"])
+def test_a_render_with_a_worker_process_equals_the_render_in_process(launch_at, min_resources, monkeypatch, tmp_path):
     """A large stack has its objects written and its policies and dashboards checked in a worker process
-    fed the resources as they are registered: the same files, in the same order, checks and policies."""
+    fed the resources as they are registered: the same files, in the same order, checks and policies.
+    A worker launched for a stack that stays small is ended, and the work done in process."""
     from components.render import worker
     from conftest import render_config
 
     config = {"cluster": {"name": "w"}, "inference": [{"name": "chat", "kind": "vllm", "namespace": "serving", "selector": {"app": "chat"}}],
               "datadog": {"enabled": True, "agent": "deploy", "apiKeySecret": "ddApi", "appKeySecret": "ddApp"}}
     secrets = {"ddApi": "k" * 32, "ddApp": "a" * 40}
-    # from the first registration on, or (0 is never reached) launched when the program has ended
-    monkeypatch.setattr(render, "WORKER_MIN_RESOURCES", spawned_at)
+    # launched at the first registration, or (0 is never reached) when the program has ended
+    monkeypatch.setattr(render, "WORKER_LAUNCH_AT", launch_at)
+    monkeypatch.setattr(render, "WORKER_MIN_RESOURCES", min_resources)
     launched = []
     popen = worker.subprocess.Popen
     monkeypatch.setattr(worker.subprocess, "Popen", lambda argv, **k: (launched.append(argv[-1]) if "components.render.worker" in argv else None)

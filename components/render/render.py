@@ -28,8 +28,11 @@ from . import engine, stackfile, validate, worker
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 OPERATOR_GROUP = "monitoring.coreos.com/"
 WORKER_MIN_RESOURCES = 400
-"""From this many resources a render checks its policies and dashboards in a worker process (below it,
-starting the worker costs about what the checks cost)."""
+"""From this many resources a render has its objects written and its policies and dashboards checked in
+a worker process (below it, the same work in process is as fast)."""
+WORKER_LAUNCH_AT = 150
+"""The worker is launched at this registration, so that it has started by the time a stack that reaches
+``WORKER_MIN_RESOURCES`` registers most of its objects; a stack that stays smaller ends it unused."""
 GC_THRESHOLDS = (20000, 50, 50)
 """The cyclic collector's thresholds while a render runs (the interpreter's default: 700, 10, 10)."""
 
@@ -131,11 +134,11 @@ def _build(stack: str, root: Optional[Path], secret_values: Optional[dict[str, s
     recorded: list[dict[str, Any]] = []
 
     def on_record(registration: engine.Registration) -> None:
-        # side_work gets each resource's manifest entry (secrets redacted) as it is registered; from
-        # WORKER_MIN_RESOURCES on, in a worker process on the other core, while the program runs on
+        # side_work gets each resource's manifest entry (secrets redacted) as it is registered: in a
+        # large stack, in a worker process on the other core, while the program runs on
         recorded.append(_entry(registration))
         side.send(recorded[-1])
-        if len(recorded) == WORKER_MIN_RESOURCES:
+        if len(recorded) == min(WORKER_LAUNCH_AT, WORKER_MIN_RESOURCES):
             side.spawn()
 
     run = engine.run(stack, sf.config, sf.secret_keys, project=project, config_stack=sf.stack,

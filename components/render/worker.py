@@ -59,7 +59,7 @@ class Worker:
     def __init__(self, target: str):
         self.target = target
         self.proc: Optional[subprocess.Popen] = None
-        self._pending: list[Any] = []
+        self._messages: list[Any] = []
         self._outbox: queue.Queue = queue.Queue()
         self._answers: collections.deque = collections.deque()
         self._feed: Optional[queue.Queue] = None
@@ -77,9 +77,8 @@ class Worker:
         self.proc = subprocess.Popen([sys.executable, "-m", "components.render.worker", self.target], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
         self._feed = queue.Queue()
-        for message in self._pending:
+        for message in self._messages:
             self._feed.put(_pickled(message))
-        self._pending = []
         self._threads = [threading.Thread(target=f, name=f"infermon-worker-{f.__name__}", daemon=True)
                          for f in (self._write, self._read, self._read_stderr)]
         for t in self._threads:
@@ -88,17 +87,16 @@ class Worker:
     def send(self, message: Any) -> None:
         """Queue ``message`` for the function. It is pickled here and now, so the caller may change it
         afterwards; the worker reads it as the feeder thread writes it."""
+        self._messages.append(message)  # for a call that ends up in this process after all
         if self._feed is not None:
             self._feed.put(_pickled(message))
-        else:
-            self._pending.append(message)
 
     def finish(self, here: bool = False) -> None:
         """The inbox ends here; with ``here`` (or no worker possible) the function runs now, in this process."""
         self._finished = True
         if here or not enabled():
             self.close()
-            messages, self._pending = self._pending, []
+            messages, self._messages = self._messages, []
             _function(self.target)(iter(messages), self._answers.append)
             return
         self.spawn()
