@@ -139,6 +139,35 @@ def test_prometheus_refuses_a_blank_content_type_unless_the_job_names_a_fallback
         assert prom.query('sglang:token_usage{job="sglang"}')
 
 
+def test_the_kubelet_job_relabelings_are_read_from_the_pinned_chart():
+    """The stand-in for the chart's kubelet ServiceMonitor applies that chart version's cAdvisor defaults."""
+    from components import pins
+    from components.verify import chart_defaults
+
+    assert chart_defaults.CHART == pins.kps()["chart"], "the chart moved: read kubelet.serviceMonitor.cAdvisorMetricRelabelings again"
+
+
+@requires("prometheus")
+def test_the_charts_cadvisor_relabelings_keep_every_series_the_catalog_reads(tmp_path):
+    """A real Prometheus scraping the kubelet simulator with the chart's defaults drops what the chart
+    drops (so series budgets are the cluster's) and keeps every containers series infermon reads."""
+    from components.verify.chart_defaults import cadvisor_metric_relabel_configs
+
+    port = free_port()
+    targets = [{"name": "k", "kind": "containers", "port": port, "labels": {"namespace": "llm", "pod": "chat-0", "container": "vllm"}}]
+    jobs = [{"job_name": "kubelet", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}],
+             "metric_relabel_configs": cadvisor_metric_relabel_configs()}]
+    with prometheus_with(tmp_path, targets, jobs) as prom:
+        stored = {r["metric"]["__name__"] for r in prom.query('{job="kubelet"}')}
+        hierarchy = prom.query('container_memory_failures_total{job="kubelet", scope="hierarchy"}')
+    exposed = {line.split("{")[0].split(" ")[0] for line in exposition(Target("k", "containers", port)).splitlines()
+               if line and not line.startswith("#")}
+    assert KINDS["containers"].series_names() & exposed <= stored
+    assert not {n for n in stored if n.startswith("container_spec_")}
+    assert {"container_tasks_state", "container_cpu_user_seconds_total", "container_memory_swap"}.isdisjoint(stored)
+    assert "container_memory_failures_total" in stored and not hierarchy
+
+
 def test_operator_relabelings_become_prometheus_relabel_configs():
     assert snake({"action": "replace", "sourceLabels": ["a"], "targetLabel": "b", "replacement": "$1"}) == \
         {"action": "replace", "source_labels": ["a"], "target_label": "b", "replacement": "$1"}

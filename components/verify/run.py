@@ -35,6 +35,7 @@ import yaml
 
 from .. import tools
 from ..render import render
+from . import chart_defaults
 
 INTERVAL = "2s"
 SHORT_FOR = "2s"
@@ -353,8 +354,10 @@ def build_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int 
     if in_cluster:
         cadvisor = [plan.sim("kubelet", "containers", labels={"namespace": ns, "pod": f"{svc}-0", "container": svc, "reason": "OOMKilled"})
                     for ns, svc in in_cluster]
+        # with the chart's default cAdvisor relabelings, which the real kubelet ServiceMonitor applies
         plan.jobs.append({"job_name": "kubelet", "scrape_interval": INTERVAL, "scrape_timeout": INTERVAL,
-                          "static_configs": [{"targets": cadvisor, "labels": {"job": "kubelet"}}]})
+                          "static_configs": [{"targets": cadvisor, "labels": {"job": "kubelet"}}],
+                          "metric_relabel_configs": chart_defaults.cadvisor_metric_relabel_configs()})
     return plan
 
 
