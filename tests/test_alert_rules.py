@@ -293,6 +293,22 @@ def test_promtool_check_rules_accepts_every_file(rules_dir):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_the_render_check_names_the_rule_file_promtool_rejects(rules_dir):
+    """Each rule file is checked in its own promtool process: a broken one fails the check, named with
+    promtool's error, and the others are still counted."""
+    from components.render.validate import check_rules
+
+    files = {f"prometheus/rules/{p.name}": p.read_text() for p in sorted(rules_dir.glob("*.yaml"))}
+    good = check_rules(files)
+    assert good.ok and good.detail.startswith(f"{len(files)} rule files, "), good.detail
+    broken = dict(files)
+    broken["prometheus/rules/zz-broken.yaml"] = "groups:\n- name: x\n  rules:\n  - alert: Broken\n    expr: rate(x[5m]\n"
+    bad = check_rules(broken)
+    assert not bad.ok and bad.detail.startswith(f"{len(broken)} rule files rejected"), bad.detail
+    assert "zz-broken.yaml" in bad.errors[0] and "FAILED" in bad.errors[0]
+    assert bad.errors[0].count("SUCCESS") == len(files)
+
+
 def test_success_ratio_is_zero_when_only_failures_exist(rules_dir, tmp_path):
     """A model that never succeeded has no success series at all; the ratio must still be 0."""
     original = fixtures

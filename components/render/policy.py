@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from policies.rules import RULES, Resource, Violation, evaluate_rule
+from policies.rules import RULES, Resource, Violation, resource_violations, stack_violations
 
 PACK = "infermon-policies"
 
@@ -29,19 +29,41 @@ def pack_config(stack: str, root: Optional[Path] = None) -> dict:
 
 
 def check(manifest: list[dict], stack: str, root: Optional[Path] = None) -> list[PolicyResult]:
-    config = pack_config(stack, root)
-    default = config.get("all", "advisory")
-    resources = [Resource(e["type"], e["name"], e["inputs"]) for e in manifest]
-    types = {r.name: r.type for r in resources}
-    out = []
-    for rule in RULES:
-        rule_cfg = config.get(rule.name) if isinstance(config.get(rule.name), dict) else {}
-        enforcement = config.get(rule.name) if isinstance(config.get(rule.name), str) else rule_cfg.get("enforcementLevel", default)
-        if enforcement == "disabled":
-            continue
-        for v in evaluate_rule(rule, resources, rule_cfg):
-            out.append(PolicyResult(v, enforcement, types.get(v.resource or "", "")))
-    return sorted(out, key=lambda p: (p.violation.policy, p.violation.resource or "", p.violation.message))
+    evaluation = Evaluation(stack, root)
+    for entry in manifest:
+        evaluation.add(entry)
+    return evaluation.results(manifest)
+
+
+class Evaluation:
+    """The rules of the stack's pack config over a manifest, fed one entry at a time (a large render's
+    worker evaluates each resource as it is registered), then the stack rules over all of them."""
+
+    def __init__(self, stack: str, root: Optional[Path] = None):
+        config = pack_config(stack, root)
+        default = config.get("all", "advisory")
+        self.rules = []
+        for rule in RULES:
+            rule_cfg = config.get(rule.name) if isinstance(config.get(rule.name), dict) else {}
+            enforcement = config.get(rule.name) if isinstance(config.get(rule.name), str) else rule_cfg.get("enforcementLevel", default)
+            if enforcement != "disabled":
+                self.rules.append((rule, rule_cfg, enforcement))
+        self.found: list[tuple[Violation, str]] = []
+
+    def add(self, entry: dict) -> None:
+        resource = Resource(entry["type"], entry["name"], entry["inputs"])
+        for rule, rule_cfg, enforcement in self.rules:
+            self.found += [(v, enforcement) for v in resource_violations(rule, resource, rule_cfg)]
+
+    def results(self, manifest: list[dict]) -> list[PolicyResult]:
+        """Every violation, the stack rules' included; ``manifest``: the entries ``add`` was given."""
+        resources = [Resource(e["type"], e["name"], e["inputs"]) for e in manifest]
+        types = {r.name: r.type for r in resources}
+        found = list(self.found)
+        for rule, rule_cfg, enforcement in self.rules:
+            found += [(v, enforcement) for v in stack_violations(rule, resources, rule_cfg)]
+        out = [PolicyResult(v, enforcement, types.get(v.resource or "", "")) for v, enforcement in found]
+        return sorted(out, key=lambda p: (p.violation.policy, p.violation.resource or "", p.violation.message))
 
 
 def format_results(results: list[PolicyResult], stack: str) -> str:

@@ -97,6 +97,11 @@ def kubernetes_objects(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e["inputs"] for e in entries if _is_object(e)]
 
 
+def _rule_file(obj: dict[str, Any]) -> str:
+    """Where a PrometheusRule's spec is written (the file promtool checks)."""
+    return f"prometheus/rules/{obj['metadata']['name']}.yaml"
+
+
 def _object_path(obj: dict[str, Any]) -> str:
     md = obj.get("metadata", {})
     ns = md.get("namespace") or "_cluster"
@@ -132,6 +137,7 @@ def _build(stack: str, root: Optional[Path], secret_values: Optional[dict[str, s
     loaded = load_config(sf.config, sf.secret_keys, stack, project, config_stack=sf.stack)
     docker = loaded.config.cluster.platform == "docker"
     recorded: list[dict[str, Any]] = []
+    side.send((stack, root, loaded.config.cluster.monitoring_namespace))
 
     def on_record(registration: engine.Registration) -> None:
         # side_work gets each resource's manifest entry (secrets redacted) as it is registered: in a
@@ -152,86 +158,111 @@ def _build(stack: str, root: Optional[Path], secret_values: Optional[dict[str, s
         _write_manifest(out, entries)
         return _build_docker(out, entries, root)
 
-    from . import operator_crds
-
-    side.send(("end", stack, root))
+    side.send("end")
     side.finish(here=len(recorded) < WORKER_MIN_RESOURCES)
     order = _order(run.registrations)
     entries = [recorded[i] for i in order]
     objs = kubernetes_objects(entries)
-    dashboards = grafana_files(entries)
-    object_texts, spec_texts = side.receive()
-    # promtool reads the rule files while this process writes the rest
-    rule_files = {f"prometheus/rules/{e['inputs']['metadata']['name']}.yaml": spec_texts[i]
-                  for i, e in zip(order, entries) if i in spec_texts}
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="infermon-check") as tools:
-        rules = tools.submit(validate.check_rules, rule_files)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="infermon-check") as tools:
+        # first what needs none of the worker's texts, while it may still be writing them
         _write_manifest(out, entries)
-        for i, e in zip(order, entries):
-            if i in object_texts:
-                out.files[_object_path(e["inputs"])] = object_texts[i]
+        helm: dict[str, str] = {}
         alertmanager = None
         for e in entries:
             if e["type"] == HELM_RELEASE:
-                out.files[f"helm/{e['inputs']['name']}.values.yaml"] = _dump(e["inputs"].get("values", {}))
+                helm[f"helm/{e['inputs']['name']}.values.yaml"] = _dump(e["inputs"].get("values", {}))
                 if e["inputs"].get("chart") == "kube-prometheus-stack":
                     alertmanager = delivered_alertmanager_config(e["inputs"].get("values", {}))
         if alertmanager is not None:
-            out.files["alertmanager/alertmanager.yaml"] = _dump(alertmanager)
-        am = tools.submit(validate.check_alertmanager_config, out.files.get("alertmanager/alertmanager.yaml"))
-        out.files.update(rule_files)
-        out.files.update(dashboards)
-        out.files.update(datadog_files(entries))
-
+            helm["alertmanager/alertmanager.yaml"] = _dump(alertmanager)
+        am = tools.submit(validate.check_alertmanager_config, helm.get("alertmanager/alertmanager.yaml"))
         jobs = scrape_jobs(run)
-        out.files["prometheus/scrape-configs.yaml"] = _dump(jobs) if jobs else "[]\n"
         scrape = tools.submit(validate.check_scrape_configs, jobs, loaded.config.prometheus.scrape_interval)
-
         builtin = [o for o in objs if not o["apiVersion"].startswith(OPERATOR_GROUP)]
-        custom = [o for o in objs if o["apiVersion"].startswith(OPERATOR_GROUP)]
         out.checks.append(validate.check_kubernetes(builtin, loaded.config.cluster.kubernetes_version))
-        if operator_crds.available():
-            kps_values = next((e["inputs"].get("values") or {} for e in entries if e["type"] == HELM_RELEASE
-                               and e["inputs"].get("chart") == "kube-prometheus-stack"), None)
-            out.checks.append(operator_crds.check(custom, kps_values, loaded.config.cluster.monitoring_namespace))
-        else:  # without the fetched CRDs: infermon's own structural schema of the fields it sets
-            out.checks.append(validate.check_custom_resources(custom))
+
+        object_texts, spec_texts = side.receive()
+        for i, e in zip(order, entries):
+            if i in object_texts:
+                out.files[_object_path(e["inputs"])] = object_texts[i]
+        out.files.update(helm)
+        rule_of = {_rule_file(e["inputs"]): i for i, e in zip(order, entries) if i in spec_texts}
+        rule_files = {rel: spec_texts[i] for rel, i in rule_of.items()}
+        out.files.update(rule_files)
+        out.files.update(grafana_files(entries))
+        out.files.update(datadog_files(entries))
+        out.files["prometheus/scrape-configs.yaml"] = _dump(jobs) if jobs else "[]\n"
         datadog = validate.check_datadog(out.files)
-        dashboards_check, out.policies = side.receive()
-        out.checks += [scrape.result(), rules.result(), am.result(), dashboards_check, datadog]
+        custom_check, dashboards_check, out.policies, rule_checks = side.receive()
+        out.checks.append(custom_check)
+        rules = validate.rules_result(rule_files, {rel: rule_checks[i] for rel, i in rule_of.items() if i in rule_checks})
+        out.checks += [scrape.result(), rules, am.result(), dashboards_check, datadog]
     return out
 
 
 def side_work(inbox: Iterable[Any], send: Callable[[Any], None]) -> None:
-    """What a render can do beside its program (``worker.Worker``), fed the manifest entries in
-    registration order, then ``("end", stack, root)``: each Kubernetes object's YAML (and a
-    PrometheusRule's spec) as the object comes, the dashboards' queries as they come; then the
-    dashboard-query check and the policies, which read nothing the render writes afterwards.
-    Answers ``(object texts, rule spec texts)`` by registration index, then
-    ``(dashboard check, policy results)``."""
+    """What a render can do beside its program (``worker.Worker``), fed ``(stack, root)``, the
+    manifest entries in registration order, then ``"end"``: as each entry comes, the Kubernetes
+    object's YAML, a PrometheusRule's spec and its promtool check (started), the per-resource
+    policies and the dashboards' queries; at the end, the custom resources against the operator's
+    CRDs, the stack policies and the dashboard-query check, which read nothing the render writes
+    afterwards. Answers ``(object texts, rule spec
+    texts)`` by registration index, then ``(custom resources check, dashboard check, policy results,
+    promtool's exit code and output by registration index)``."""
+    from . import policy
+
+    messages = iter(inbox)
+    first = next(messages, None)
+    if first is None:
+        return  # the render stopped before its program ran
+    stack, root, namespace = first
+    evaluation = policy.Evaluation(stack, root)
     recorded: list[dict[str, Any]] = []
     object_texts: dict[int, str] = {}
     spec_texts: dict[int, str] = {}
-    for message in inbox:
-        if not isinstance(message, dict):
-            _, stack, root = message
-            break
-        recorded.append(message)
-        if _is_object(message):
-            obj = message["inputs"]
-            object_texts[len(recorded) - 1] = _dump(obj)
-            if obj.get("kind") == "PrometheusRule":
-                spec_texts[len(recorded) - 1] = _dump(obj["spec"])
-        for text in _dashboard_texts(message):
-            with contextlib.suppress(Exception):  # check_dashboards raises it, if it reads this text
-                validate.dashboard_problems(text)  # remembered for check_dashboards
-    else:
-        return  # the render stopped before its end
-    send((object_texts, spec_texts))
-    from . import policy
+    rule_checks: dict[int, Callable[[], tuple[int, str]]] = {}
+    try:
+        for message in messages:
+            if message == "end":
+                break
+            recorded.append(message)
+            evaluation.add(message)
+            if _is_object(message):
+                obj = message["inputs"]
+                object_texts[len(recorded) - 1] = _dump(obj)
+                if obj.get("kind") == "PrometheusRule":
+                    spec_texts[len(recorded) - 1] = text = _dump(obj["spec"])
+                    wait = validate.start_rule_check(_rule_file(obj), text)  # promtool runs while the program goes on
+                    if wait is not None:
+                        rule_checks[len(recorded) - 1] = wait
+            for text in _dashboard_texts(message):
+                with contextlib.suppress(Exception):  # check_dashboards raises it, if it reads this text
+                    validate.dashboard_problems(text)  # remembered for check_dashboards
+        else:
+            return  # the render stopped before its end
+        send((object_texts, spec_texts))
+        entries = sorted(recorded, key=lambda e: (e["type"], e["name"]))
+        checks = (custom_resources_check(entries, namespace), validate.check_dashboards(grafana_files(entries)), evaluation.results(entries))
+        outcomes = {i: rule_checks.pop(i)() for i in list(rule_checks)}
+        send((*checks, outcomes))
+    finally:
+        for wait in rule_checks.values():  # promtool runs the render no longer waits for: ended, files removed
+            with contextlib.suppress(Exception):
+                wait()
 
-    entries = sorted(recorded, key=lambda e: (e["type"], e["name"]))
-    send((validate.check_dashboards(grafana_files(entries)), policy.check(entries, stack, root)))
+
+def custom_resources_check(entries: list[dict[str, Any]], namespace: str) -> validate.CheckResult:
+    """The monitoring.coreos.com objects against the pinned operator's CRDs (the Prometheus and ThanosRuler
+    the chart writes from its values included), or, without the fetched CRDs, infermon's own
+    structural schema of the fields it sets."""
+    from . import operator_crds
+
+    custom = [o for o in kubernetes_objects(entries) if o["apiVersion"].startswith(OPERATOR_GROUP)]
+    if not operator_crds.available():
+        return validate.check_custom_resources(custom)
+    kps_values = next((e["inputs"].get("values") or {} for e in entries if e["type"] == HELM_RELEASE
+                       and e["inputs"].get("chart") == "kube-prometheus-stack"), None)
+    return operator_crds.check(custom, kps_values, namespace)
 
 
 def _write_manifest(out: Rendered, entries: list[dict[str, Any]]) -> None:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import copy
 import functools
 import re
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Optional
 
 import jsonschema
 import kubernetes_validate
@@ -360,22 +361,43 @@ def check_grafana_provisioning(files: dict[str, str]) -> CheckResult:
 
 def check_rules(files: dict[str, str]) -> CheckResult:
     """``promtool check rules`` on every rendered rule file."""
+    waits = {rel: start_rule_check(rel, text) for rel, text in sorted(files.items())}
+    return rules_result(files, {rel: wait() for rel, wait in waits.items() if wait is not None})
+
+
+def start_rule_check(rel: str, text: str) -> Optional[Callable[[], tuple[int, str]]]:
+    """``promtool check rules`` on one rule file, started now; the returned function waits for its exit
+    code and output (``None``: no promtool here). A large render's worker starts each file's check
+    as the file's PrometheusRule is registered."""
     tool = promtool()
-    name = "promtool check rules"
     if tool is None:
+        return None
+    tmp = tempfile.mkdtemp(prefix="infermon-rules-")
+    path = Path(tmp) / Path(rel).name
+    path.write_text(text)
+    proc = subprocess.Popen([tool, "check", "rules", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def wait() -> tuple[int, str]:
+        try:
+            out, err = proc.communicate(timeout=120)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return proc.returncode, (out + err).strip().replace(tmp + "/", "")
+
+    return wait
+
+
+def rules_result(files: dict[str, str], outcomes: dict[str, tuple[int, str]]) -> CheckResult:
+    """The check of ``files`` from promtool's exit code and output on each (``start_rule_check``)."""
+    name = "promtool check rules"
+    if promtool() is None:
         return _not_checked(name, "rule files were", "promtool")
     if not files:
         return CheckResult(name, True, "no rule files")
-    with tempfile.TemporaryDirectory(prefix="infermon-rules-") as tmp:
-        paths = []
-        for rel, text in sorted(files.items()):
-            path = Path(tmp) / Path(rel).name
-            path.write_text(text)
-            paths.append(str(path))
-        proc = subprocess.run([tool, "check", "rules", *paths], capture_output=True, text=True, timeout=120)
-    output = (proc.stdout + proc.stderr).strip().replace(tmp + "/", "")
-    rules = sum(int(n) for n in __import__("re").findall(r"SUCCESS: (\d+) rules found", output))
-    if proc.returncode != 0 or "FAILED" in output:  # lint findings (duplicate rules) keep exit code 0
+    output = "\n".join(outcomes[rel][1] for rel in sorted(files))
+    rules = sum(int(n) for n in re.findall(r"SUCCESS: (\d+) rules found", output))
+    # lint findings (duplicate rules) keep exit code 0
+    if any(outcomes[rel][0] != 0 for rel in files) or "FAILED" in output:
         return CheckResult(name, False, f"{len(files)} rule files rejected{_on('promtool')}", [output])
     return CheckResult(name, True, f"{len(files)} rule files, {rules} rules accepted{_on('promtool')}")
 

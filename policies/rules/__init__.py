@@ -37,12 +37,23 @@ RULES: tuple[Rule, ...] = (
 def evaluate_rule(rule: Rule, resources: list[Resource], config: dict) -> list[Violation]:
     """One rule over a stack's resources (``config``: the rule's config, e.g. ``{"production": True}``)."""
     out: list[Violation] = []
-    if rule.validate is not None:
-        for r in resources:
-            out += [Violation(rule.name, r.name, msg) for msg in rule.validate(r, config)]
-    if rule.validate_stack is not None:
-        out += [Violation(rule.name, name, msg) for name, msg in rule.validate_stack(resources, config)]
-    return out
+    for r in resources:
+        out += resource_violations(rule, r, config)
+    return out + stack_violations(rule, resources, config)
+
+
+def resource_violations(rule: Rule, resource: Resource, config: dict) -> list[Violation]:
+    """The rule's per-resource part on one resource."""
+    if rule.validate is None:
+        return []
+    return [Violation(rule.name, resource.name, msg) for msg in rule.validate(resource, config)]
+
+
+def stack_violations(rule: Rule, resources: list[Resource], config: dict) -> list[Violation]:
+    """The rule's stack part on all the stack's resources."""
+    if rule.validate_stack is None:
+        return []
+    return [Violation(rule.name, name, msg) for name, msg in rule.validate_stack(resources, config)]
 
 
 def evaluate(resources: list[Resource], config: dict) -> list[Violation]:
@@ -50,4 +61,4 @@ def evaluate(resources: list[Resource], config: dict) -> list[Violation]:
     return [v for rule in RULES for v in evaluate_rule(rule, resources, config)]
 
 
-__all__ = ["RULES", "Resource", "Rule", "Violation", "evaluate", "evaluate_rule"]
+__all__ = ["RULES", "Resource", "Rule", "Violation", "evaluate", "evaluate_rule", "resource_violations", "stack_violations"]
