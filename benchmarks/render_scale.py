@@ -5,7 +5,9 @@
 Each size runs in its own process so peak memory is that size's alone. A synthetic stack
 has N inference services (a mix of kinds, in-cluster and static), P GPU pools and
 max(1, N/50) Databricks endpoint groups; the full render path runs: config validation,
-the program under the mock engine, files in memory and every validation.
+the program under the mock engine, files in memory and every validation. Peak memory is the
+render process'; a stack of 400 resources or more also has its worker process (see
+components/render/worker.py), whose own peak is printed beside it.
 """
 
 from __future__ import annotations
