@@ -201,14 +201,14 @@ def _build(stack: str, root: Optional[Path], secret_values: Optional[dict[str, s
 
 
 def side_work(inbox: Iterable[Any], send: Callable[[Any], None]) -> None:
-    """What a render can do beside its program (``worker.Worker``), fed ``(stack, root)``, the
-    manifest entries in registration order, then ``"end"``: as each entry comes, the Kubernetes
-    object's YAML, a PrometheusRule's spec and its promtool check (started), the per-resource
-    policies and the dashboards' queries; at the end, the custom resources against the operator's
-    CRDs, the stack policies and the dashboard-query check, which read nothing the render writes
-    afterwards. Answers ``(object texts, rule spec
-    texts)`` by registration index, then ``(custom resources check, dashboard check, policy results,
-    promtool's exit code and output by registration index)``."""
+    """What a render can do beside its program (``worker.Worker``), fed ``(stack, root, monitoring
+    namespace)``, the manifest entries in registration order, then ``"end"``: as each entry comes,
+    the Kubernetes object's YAML, a PrometheusRule's spec and its promtool check (started), the
+    per-resource policies and the dashboards' queries; at the end, the custom resources against the
+    operator's CRDs, the stack policies and the dashboard-query check, which read nothing the render
+    writes afterwards. Answers ``(object texts, rule spec texts)`` by registration index, then
+    ``(custom resources check, dashboard check, policy results, promtool's exit code and output by
+    registration index)``."""
     from . import policy
 
     messages = iter(inbox)
