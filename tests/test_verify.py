@@ -151,12 +151,12 @@ def test_the_kubelet_job_relabelings_are_read_from_the_pinned_chart():
 def test_the_charts_cadvisor_relabelings_keep_every_series_the_catalog_reads(tmp_path):
     """A real Prometheus scraping the kubelet simulator with the chart's defaults drops what the chart
     drops (so series budgets are the cluster's) and keeps every containers series infermon reads."""
-    from components.verify.chart_defaults import cadvisor_metric_relabel_configs
+    from components.verify.chart_defaults import CADVISOR_METRIC_RELABELINGS
 
     port = free_port()
     targets = [{"name": "k", "kind": "containers", "port": port, "labels": {"namespace": "llm", "pod": "chat-0", "container": "vllm"}}]
     jobs = [{"job_name": "kubelet", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}],
-             "metric_relabel_configs": cadvisor_metric_relabel_configs()}]
+             "metric_relabel_configs": [snake(r) for r in CADVISOR_METRIC_RELABELINGS]}]
     with prometheus_with(tmp_path, targets, jobs) as prom:
         stored = {r["metric"]["__name__"] for r in prom.query('{job="kubelet"}')}
         hierarchy = prom.query('container_memory_failures_total{job="kubelet", scope="hierarchy"}')

@@ -27,7 +27,3 @@ CADVISOR_METRIC_RELABELINGS: tuple[dict[str, Any], ...] = (
     {"sourceLabels": ["id", "pod"], "action": "drop", "regex": ".+;"},
 )
 
-
-def cadvisor_metric_relabel_configs() -> list[dict[str, Any]]:
-    """``CADVISOR_METRIC_RELABELINGS`` as the operator writes them into Prometheus' scrape config."""
-    return [{"source_labels": list(r["sourceLabels"]), "action": r["action"], "regex": r["regex"]} for r in CADVISOR_METRIC_RELABELINGS]

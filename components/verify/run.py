@@ -357,7 +357,7 @@ def build_plan(rendered: render.Rendered, tmp: Path, token: str, prom_port: int 
         # with the chart's default cAdvisor relabelings, which the real kubelet ServiceMonitor applies
         plan.jobs.append({"job_name": "kubelet", "scrape_interval": INTERVAL, "scrape_timeout": INTERVAL,
                           "static_configs": [{"targets": cadvisor, "labels": {"job": "kubelet"}}],
-                          "metric_relabel_configs": chart_defaults.cadvisor_metric_relabel_configs()})
+                          "metric_relabel_configs": [snake(r) for r in chart_defaults.CADVISOR_METRIC_RELABELINGS]})
     return plan
 
 
