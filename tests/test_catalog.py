@@ -112,3 +112,47 @@ def test_unknown_metric_reference_is_an_error():
     with pytest.raises(KeyError):
         render(KINDS["mlserver"], "{{model_infer_request_duration}}", {})
     assert REF.findall('{{a}} {{b|x="y"}}') == [("a", ""), ("b", 'x="y"')]
+
+
+def _rendered_queries(render) -> list[str]:
+    import json
+
+    import yaml
+
+    exprs = []
+    for rel, text in sorted(render.files.items()):
+        if rel.startswith("grafana/") and rel.endswith(".json"):
+            exprs += [t["expr"] for p in json.loads(text).get("panels", []) for t in p.get("targets", []) if t.get("expr")]
+        elif rel.startswith("prometheus/rules/"):
+            exprs += [r["expr"] for g in yaml.safe_load(text)["groups"] for r in g["rules"]]
+    return exprs
+
+
+def test_query_traversal_visits_what_the_parsers_walk_visits(prod):
+    """metric_names and selectors read the parsed query's nodes themselves (promql_parser.walk is slow):
+    on every query prod renders and every catalog signal, the same nodes in the same order."""
+    import promql_parser
+
+    from components.catalog.promql import nodes, parse
+
+    exprs = _rendered_queries(prod) + [e for k, s in ALL for e in render_signal(k, s, SELECTOR)]
+    assert len(exprs) > 300
+    for expr in exprs:
+        walked: list = []
+        promql_parser.walk(parse(expr), walked.append)
+        assert [(type(n).__name__, str(n)) for n in nodes(parse(expr))] == [(type(n).__name__, str(n)) for n in walked], expr
+    seen = {type(n).__name__ for e in exprs for n in nodes(parse(e))}
+    assert {"AggregateExpr", "BinaryExpr", "Call", "MatrixSelector", "VectorSelector", "NumberLiteral"} <= seen
+
+
+def test_query_traversal_covers_every_node_type():
+    import promql_parser
+
+    from components.catalog.promql import nodes, parse
+
+    expr = 'topk(scalar(a), -b) + on(x) group_left count_values("v", (c)) + max_over_time(d[5m:1m]) + rate(e[5m] offset 1m)'
+    walked: list = []
+    promql_parser.walk(parse(expr), walked.append)
+    assert [str(n) for n in nodes(parse(expr))] == [str(n) for n in walked]
+    assert {type(n).__name__ for n in walked} >= {"AggregateExpr", "BinaryExpr", "Call", "UnaryExpr", "ParenExpr", "SubqueryExpr",
+                                                 "MatrixSelector", "VectorSelector", "StringLiteral"}
