@@ -131,6 +131,23 @@ def test_custom_resource_validation_can_fail():
         assert not result.ok and "honorLabel" in result.errors[0]
 
 
+def test_custom_resources_checked_as_they_come_are_reported_in_manifest_order():
+    if not operator_crds.available():
+        pytest.skip("the operator's CRDs are not fetched (make setup-tools)")
+
+    def bad(name: str, field: str) -> dict:
+        return {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": {"name": name, "namespace": "m"},
+                "spec": {"selector": {}, "endpoints": [{"port": "m", field: True}]}}
+
+    check = operator_crds.Check()
+    check.add(bad("b", "honorLabel"), ("ServiceMonitor", "b", 0))
+    check.add(bad("a", "scrapeTimout"), ("ServiceMonitor", "a", 1))
+    result = check.result(None, "m")
+    assert not result.ok and [e.split(":")[0] for e in result.errors] == ["ServiceMonitor/a", "ServiceMonitor/b"]
+    assert result.detail.startswith("2 ServiceMonitor")
+    assert check.result(None, "m").detail == result.detail  # asking twice counts nothing twice
+
+
 def test_dashboard_validation_can_fail():
     bad = {"uid": "x", "panels": [{"title": "p", "targets": [{"expr": "sum(rate(vllm:num_requests_runing[5m]))"}, {"expr": "sum(("}]}]}
     result = validate.check_dashboards({"grafana/F/x.json": json.dumps(bad)})

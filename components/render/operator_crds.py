@@ -114,25 +114,48 @@ def chart_thanos_ruler(values: dict[str, Any], namespace: str) -> Optional[dict[
             "metadata": {"name": f"{naming.FULLNAME}-thanos-ruler", "namespace": namespace}, "spec": spec}
 
 
-def check(custom: list[dict[str, Any]], values: Optional[dict[str, Any]], namespace: str) -> CheckResult:
-    name = "operator CRDs"
-    version = pins.kps()["operator"]
-    objects = list(custom)
-    if values is not None:
-        objects.append(chart_prometheus(values, namespace))
-        ruler = chart_thanos_ruler(values, namespace)
-        if ruler:
-            objects.append(ruler)
-    if not available():
-        return CheckResult(name, True, f"the CRDs of operator {version} are not in {crd_dir()}: NOT checked (run `make setup-tools`)", skipped=True)
-    errors: list[str] = []
-    kinds: dict[str, int] = {}
-    for obj in objects:
+class Check:
+    """The check fed one object at a time (a render's worker validates each custom resource as it is
+    registered); ``result`` adds the chart's Prometheus and ThanosRuler and reports the objects in the
+    order of their ``key``s."""
+
+    def __init__(self) -> None:
+        self._errors: list[tuple[Any, list[str]]] = []
+        self._kinds: dict[str, int] = {}
+
+    def add(self, obj: dict[str, Any], key: Any = 0) -> None:
         kind = obj["kind"]
-        kinds[kind] = kinds.get(kind, 0) + 1
-        validator = _validator(kind)
-        for err in sorted(validator.iter_errors(obj), key=lambda e: list(e.path)) if validator else []:
-            errors.append(f"{kind}/{obj['metadata']['name']}: {'.'.join(str(p) for p in err.path)}: {err.message}")
-    summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-    return CheckResult(name, not errors, f"{summary} against the monitoring.coreos.com CRDs of operator {version} "
-                       "(Prometheus and ThanosRuler as the chart writes them from the values)", errors)
+        self._kinds[kind] = self._kinds.get(kind, 0) + 1
+        validator = _validator(kind) if available() else None
+        errors = [f"{kind}/{obj['metadata']['name']}: {'.'.join(str(p) for p in err.path)}: {err.message}"
+                  for err in sorted(validator.iter_errors(obj), key=lambda e: list(e.path))] if validator else []
+        if errors:
+            self._errors.append((key, errors))
+
+    def result(self, values: Optional[dict[str, Any]], namespace: str) -> CheckResult:
+        name = "operator CRDs"
+        version = pins.kps()["operator"]
+        errors = [e for _, found in sorted(self._errors, key=lambda ke: ke[0]) for e in found]
+        kinds = dict(self._kinds)
+        if values is not None:
+            last = Check()
+            last.add(chart_prometheus(values, namespace))
+            ruler = chart_thanos_ruler(values, namespace)
+            if ruler:
+                last.add(ruler)
+            errors += [e for _, found in last._errors for e in found]
+            for kind, n in last._kinds.items():
+                kinds[kind] = kinds.get(kind, 0) + n
+        if not available():
+            return CheckResult(name, True, f"the CRDs of operator {version} are not in {crd_dir()}: NOT checked (run `make setup-tools`)", skipped=True)
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        return CheckResult(name, not errors, f"{summary} against the monitoring.coreos.com CRDs of operator {version} "
+                           "(Prometheus and ThanosRuler as the chart writes them from the values)", errors)
+
+
+def check(custom: list[dict[str, Any]], values: Optional[dict[str, Any]], namespace: str) -> CheckResult:
+    """``custom`` (in this order) and the chart's objects made of ``values`` against the CRDs."""
+    result = Check()
+    for i, obj in enumerate(custom):
+        result.add(obj, i)
+    return result.result(values, namespace)

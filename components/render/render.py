@@ -203,13 +203,13 @@ def _build(stack: str, root: Optional[Path], secret_values: Optional[dict[str, s
 def side_work(inbox: Iterable[Any], send: Callable[[Any], None]) -> None:
     """What a render can do beside its program (``worker.Worker``), fed ``(stack, root, monitoring
     namespace)``, the manifest entries in registration order, then ``"end"``: as each entry comes,
-    the Kubernetes object's YAML, a PrometheusRule's spec and its promtool check (started), the
-    per-resource policies and the dashboards' queries; at the end, the custom resources against the
-    operator's CRDs, the stack policies and the dashboard-query check, which read nothing the render
-    writes afterwards. Answers ``(object texts, rule spec texts)`` by registration index, then
+    the Kubernetes object's YAML, a PrometheusRule's spec and its promtool check (started), a
+    custom resource against the operator's CRDs, the per-resource policies and the dashboards'
+    queries; at the end, the chart's own custom resources, the stack policies and the dashboard-query
+    check, which read nothing the render writes afterwards. Answers ``(object texts, rule spec texts)`` by registration index, then
     ``(custom resources check, dashboard check, policy results, promtool's exit code and output by
     registration index)``."""
-    from . import policy
+    from . import operator_crds, policy
 
     messages = iter(inbox)
     first = next(messages, None)
@@ -217,6 +217,7 @@ def side_work(inbox: Iterable[Any], send: Callable[[Any], None]) -> None:
         return  # the render stopped before its program ran
     stack, root, namespace = first
     evaluation = policy.Evaluation(stack, root)
+    crds = operator_crds.Check() if operator_crds.available() else None
     recorded: list[dict[str, Any]] = []
     object_texts: dict[int, str] = {}
     spec_texts: dict[int, str] = {}
@@ -230,6 +231,8 @@ def side_work(inbox: Iterable[Any], send: Callable[[Any], None]) -> None:
             if _is_object(message):
                 obj = message["inputs"]
                 object_texts[len(recorded) - 1] = _dump(obj)
+                if crds is not None and obj["apiVersion"].startswith(OPERATOR_GROUP):
+                    crds.add(obj, (message["type"], message["name"], len(recorded) - 1))  # the manifest's order
                 if obj.get("kind") == "PrometheusRule":
                     spec_texts[len(recorded) - 1] = text = _dump(obj["spec"])
                     wait = validate.start_rule_check(_rule_file(obj), text)  # promtool runs while the program goes on
@@ -242,7 +245,7 @@ def side_work(inbox: Iterable[Any], send: Callable[[Any], None]) -> None:
             return  # the render stopped before its end
         send((object_texts, spec_texts))
         entries = sorted(recorded, key=lambda e: (e["type"], e["name"]))
-        checks = (custom_resources_check(entries, namespace), validate.check_dashboards(grafana_files(entries)), evaluation.results(entries))
+        checks = (custom_resources_check(entries, namespace, crds), validate.check_dashboards(grafana_files(entries)), evaluation.results(entries))
         outcomes = {i: rule_checks.pop(i)() for i in list(rule_checks)}
         send((*checks, outcomes))
     finally:
@@ -251,18 +254,16 @@ def side_work(inbox: Iterable[Any], send: Callable[[Any], None]) -> None:
                 wait()
 
 
-def custom_resources_check(entries: list[dict[str, Any]], namespace: str) -> validate.CheckResult:
-    """The monitoring.coreos.com objects against the pinned operator's CRDs (the Prometheus and ThanosRuler
-    the chart writes from its values included), or, without the fetched CRDs, infermon's own
-    structural schema of the fields it sets."""
-    from . import operator_crds
-
-    custom = [o for o in kubernetes_objects(entries) if o["apiVersion"].startswith(OPERATOR_GROUP)]
-    if not operator_crds.available():
-        return validate.check_custom_resources(custom)
+def custom_resources_check(entries: list[dict[str, Any]], namespace: str, crds) -> validate.CheckResult:
+    """The monitoring.coreos.com objects against the pinned operator's CRDs (``crds``: the
+    ``operator_crds.Check`` fed them as they came), with the Prometheus and ThanosRuler the chart
+    writes from its values; without the fetched CRDs (``crds`` None), infermon's own structural
+    schema of the fields it sets."""
+    if crds is None:
+        return validate.check_custom_resources([o for o in kubernetes_objects(entries) if o["apiVersion"].startswith(OPERATOR_GROUP)])
     kps_values = next((e["inputs"].get("values") or {} for e in entries if e["type"] == HELM_RELEASE
                        and e["inputs"].get("chart") == "kube-prometheus-stack"), None)
-    return operator_crds.check(custom, kps_values, namespace)
+    return crds.result(kps_values, namespace)
 
 
 def _write_manifest(out: Rendered, entries: list[dict[str, Any]]) -> None:
