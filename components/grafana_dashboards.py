@@ -16,6 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from . import naming
+from . import k8s_resources as kres
 from .config import LoadedConfig, secret_output
 
 SIDECAR_LABEL = ("grafana_dashboard", "1")
@@ -42,7 +43,7 @@ class GrafanaDashboards(pulumi.ComponentResource):
         g = args.loaded.config.grafana
         if g.delivery == "sidecar":
             for d in built:
-                k8s.core.v1.ConfigMap(
+                kres.ConfigMap(
                     f"{name}-{d.uid}",
                     metadata=k8s.meta.v1.ObjectMetaArgs(
                         name=f"dashboard-{d.uid}",

@@ -16,6 +16,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from . import naming, pins
+from . import k8s_resources as kres
 from .alerts.placement import PLACEMENT_LABEL
 from .config import LoadedConfig, secret_output
 from .config import model as m
@@ -302,7 +303,7 @@ def external_labels(args: KubePrometheusStackArgs) -> dict[str, str]:
 class KubePrometheusStack(pulumi.ComponentResource):
     """The kube-prometheus-stack Helm release and the Secrets its values point to."""
 
-    release: k8s.helm.v3.Release
+    release: kres.Release
 
     def __init__(self, name: str, args: KubePrometheusStackArgs, opts: Optional[pulumi.ResourceOptions] = None,
                  depends_on: Optional[list[pulumi.Resource]] = None):
@@ -313,7 +314,7 @@ class KubePrometheusStack(pulumi.ComponentResource):
 
         def secret(suffix: str, secret_name: str, component: str, data: Any) -> None:
             secrets.append(
-                k8s.core.v1.Secret(
+                kres.Secret(
                     f"{name}-{suffix}",
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=secret_name, namespace=args.namespace, labels=naming.common_labels(component)),
                     type="Opaque",
@@ -348,19 +349,17 @@ class KubePrometheusStack(pulumi.ComponentResource):
             files=pins.crd_urls(),
             opts=pulumi.ResourceOptions(parent=self, transforms=[adopt_crd]),
         )
-        self.release = k8s.helm.v3.Release(
+        self.release = kres.Release(
             f"{name}-release",
-            k8s.helm.v3.ReleaseArgs(
-                name=naming.RELEASE_NAME,
-                chart=naming.CHART,
-                version=args.chart_version,
-                repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=naming.CHART_REPO),
-                namespace=args.namespace,
-                values=values(args),
-                timeout=900,
-                cleanup_on_fail=True,
-                skip_crds=True,
-            ),
+            name=naming.RELEASE_NAME,
+            chart=naming.CHART,
+            version=args.chart_version,
+            repository_opts={"repo": naming.CHART_REPO},
+            namespace=args.namespace,
+            values=values(args),
+            timeout=900,
+            cleanup_on_fail=True,
+            skip_crds=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.crds] + secrets + list(depends_on or [])),
         )
         self.register_outputs({"releaseName": naming.RELEASE_NAME})

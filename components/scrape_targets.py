@@ -16,6 +16,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from . import fastyaml, naming
+from . import k8s_resources as kres
 from .config import LoadedConfig, secret_output
 from .series_budget import keep_mode, keep_rule
 
@@ -133,7 +134,7 @@ class ExternalScrapeTargets(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         labels = naming.common_labels("prometheus-scrape-configs")
         self.secrets: list[pulumi.Resource] = [
-            k8s.core.v1.Secret(
+            kres.Secret(
                 f"{name}-configs",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=naming.SCRAPE_CONFIG_SECRET, namespace=args.namespace, labels=labels),
                 type="Opaque",
@@ -146,7 +147,7 @@ class ExternalScrapeTargets(pulumi.ComponentResource):
         if p.credentials:
             data = {c.file_key: secret_output(c.config_key) for c in p.credentials}
             self.secrets.append(
-                k8s.core.v1.Secret(
+                kres.Secret(
                     f"{name}-credentials",
                     metadata=k8s.meta.v1.ObjectMetaArgs(name=naming.SCRAPE_CREDENTIALS_SECRET, namespace=args.namespace, labels=labels),
                     type="Opaque",

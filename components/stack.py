@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from . import naming
+from . import k8s_resources as kres
 from .config import LoadedConfig
 from .alerts.prometheus_rules import PrometheusRules, PrometheusRulesArgs
 from .datadog.checks import dcgm_annotation
@@ -43,7 +44,7 @@ class ObservabilityStack(pulumi.ComponentResource):
         cfg = loaded.config
         ns_name = cfg.cluster.monitoring_namespace
 
-        namespace = k8s.core.v1.Namespace(
+        namespace = kres.Namespace(
             f"{name}-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=ns_name,

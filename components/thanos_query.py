@@ -15,6 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from . import naming, pins
+from . import k8s_resources as kres
 
 REPLICA_LABELS = ("prometheus_replica", "thanos_ruler_replica")
 """The labels the operator gives each Prometheus replica and each Thanos Ruler replica."""
@@ -94,6 +95,6 @@ class ThanosQuery(pulumi.ComponentResource):
         super().__init__("infermon:monitoring:ThanosQuery", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         meta = k8s.meta.v1.ObjectMetaArgs(name=naming.THANOS_QUERY_SERVICE, namespace=a.namespace, labels=naming.common_labels("thanos-query"))
-        self.deployment = k8s.apps.v1.Deployment(f"{name}-deployment", metadata=meta, spec=deployment_spec(a), opts=child)
-        self.service = k8s.core.v1.Service(f"{name}-service", metadata=meta, spec=service_spec(), opts=child)
+        self.deployment = kres.Deployment(f"{name}-deployment", metadata=meta, spec=deployment_spec(a), opts=child)
+        self.service = kres.Service(f"{name}-service", metadata=meta, spec=service_spec(), opts=child)
         self.register_outputs({"url": naming.thanos_query_url(a.namespace)})

@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from .. import fastyaml, naming, pins
+from .. import k8s_resources as kres
 from ..config import LoadedConfig, secret_output
 from .checks import CREDENTIALS_SECRET, SECRET_DIR, check_files, credential_keys
 from . import resources
@@ -98,12 +99,12 @@ class DatadogIntegration(pulumi.ComponentResource):
         labels = naming.common_labels("datadog")
         deps: list[pulumi.Resource] = []
         if dd.agent == "deploy":
-            deps.append(k8s.core.v1.Namespace(f"{name}-namespace", metadata=k8s.meta.v1.ObjectMetaArgs(name=ns_name, labels=labels), opts=child))
+            deps.append(kres.Namespace(f"{name}-namespace", metadata=k8s.meta.v1.ObjectMetaArgs(name=ns_name, labels=labels), opts=child))
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=deps)
 
         creds = credential_keys(loaded)
         if creds:
-            deps.append(k8s.core.v1.Secret(
+            deps.append(kres.Secret(
                 f"{name}-credentials",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=CREDENTIALS_SECRET, namespace=ns_name, labels=labels),
                 type="Opaque",
@@ -111,7 +112,7 @@ class DatadogIntegration(pulumi.ComponentResource):
                 opts=in_ns,
             ))
         if dd.agent == "deploy":
-            deps.append(k8s.core.v1.Secret(
+            deps.append(kres.Secret(
                 f"{name}-api-key",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=API_KEY_SECRET, namespace=ns_name, labels=labels),
                 type="Opaque",
@@ -119,25 +120,23 @@ class DatadogIntegration(pulumi.ComponentResource):
                 opts=in_ns,
             ))
             token = random.RandomPassword(f"{name}-cluster-agent-token", length=32, special=False, opts=child)
-            deps.append(k8s.core.v1.Secret(
+            deps.append(kres.Secret(
                 f"{name}-cluster-agent-token",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=CLUSTER_AGENT_TOKEN_SECRET, namespace=ns_name, labels=labels),
                 type="Opaque",
                 string_data=pulumi.Output.secret({"token": token.result}),
                 opts=in_ns,
             ))
-            k8s.helm.v3.Release(
+            kres.Release(
                 f"{name}-agent",
-                k8s.helm.v3.ReleaseArgs(
-                    name="datadog", chart=CHART, version=CHART_VERSION,
-                    repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPO),
-                    namespace=ns_name, values=agent_values(loaded), timeout=900, cleanup_on_fail=True,
-                ),
+                name="datadog", chart=CHART, version=CHART_VERSION,
+                repository_opts={"repo": CHART_REPO},
+                namespace=ns_name, values=agent_values(loaded), timeout=900, cleanup_on_fail=True,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=deps),
             )
         else:
             # for the release someone else runs: `helm upgrade <release> datadog/datadog --reuse-values -f <this>`
-            k8s.core.v1.ConfigMap(
+            kres.ConfigMap(
                 f"{name}-checks",
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=CHECKS_CONFIGMAP, namespace=ns_name, labels=labels,
                                                     annotations={"infermon.io/usage": EXISTING_USAGE}),

@@ -18,6 +18,7 @@ from typing import Any, Optional
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .. import k8s_resources as kres
 from .. import naming, pins
 from ..config import model as m
 from . import dcgm_fields
@@ -250,16 +251,16 @@ class DcgmExporter(pulumi.ComponentResource):
         objs = manifests(args)
         child = pulumi.ResourceOptions(parent=self)
         sa = objs["service_account"]
-        k8s.core.v1.ServiceAccount(f"{name}-sa", metadata=_meta(sa), automount_service_account_token=False, opts=child)
+        kres.ServiceAccount(f"{name}-sa", metadata=_meta(sa), automount_service_account_token=False, opts=child)
         cm = objs["config_map"]
-        config_map = k8s.core.v1.ConfigMap(f"{name}-collectors", metadata=_meta(cm), data=cm["data"], opts=child)
+        config_map = kres.ConfigMap(f"{name}-collectors", metadata=_meta(cm), data=cm["data"], opts=child)
         ds = objs["daemon_set"]
-        daemon_set = k8s.apps.v1.DaemonSet(
+        daemon_set = kres.DaemonSet(
             f"{name}-daemonset", metadata=_meta(ds), spec=ds["spec"],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[config_map]),
         )
         svc = objs["service"]
-        k8s.core.v1.Service(f"{name}-service", metadata=_meta(svc), spec=svc["spec"], opts=child)
+        kres.Service(f"{name}-service", metadata=_meta(svc), spec=svc["spec"], opts=child)
         sm = objs["service_monitor"]
         k8s.apiextensions.CustomResource(
             f"{name}-servicemonitor", api_version=sm["apiVersion"], kind=sm["kind"], metadata=_meta(sm), spec=sm["spec"],
