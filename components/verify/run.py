@@ -88,10 +88,19 @@ class Report:
                            "series_by_job": self.series_by_job, "series_by_kind": self.series_by_kind, "checks": [c.__dict__ for c in self.checks]}, indent=2, sort_keys=True)
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port free now and not handed out before by this process: the ports are bound
+    later (the simulators', then Prometheus'), and the kernel may offer a just-closed port again."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def snake(relabel: dict[str, Any]) -> dict[str, Any]:
