@@ -86,7 +86,7 @@ def test_a_render_with_a_worker_process_equals_the_render_in_process(launch_at, 
     in_worker = render_config(tmp_path / "a", config, secrets=secrets, stack="w")
     monkeypatch.setenv(worker.ENV, "0")
     in_process = render_config(tmp_path / "b", config, secrets=secrets, stack="w")
-    assert launched == ["components.render.render:side_work"]
+    assert launched == ["components.render.side:side_work"]
     assert list(in_worker.files.items()) == list(in_process.files.items())
     assert any(k.startswith("kubernetes/") for k in in_worker.files) and any(k.startswith("prometheus/rules/") for k in in_worker.files)
     assert in_worker.checks == in_process.checks
@@ -115,7 +115,7 @@ def test_a_worker_that_ends_without_answering_is_an_error(monkeypatch):
 
     monkeypatch.setattr(worker.os, "cpu_count", lambda: 2)
     monkeypatch.setenv(worker.ENV, "1")
-    w = worker.Worker("components.render.render:side_work")  # its inbox ends before the render's end
+    w = worker.Worker("components.render.side:side_work")  # its inbox ends before the render's end
     w.finish()
     with pytest.raises(worker.WorkerError, match="exited 0 without answering"):
         w.receive()
@@ -128,7 +128,7 @@ def test_a_render_that_fails_ends_its_worker(monkeypatch):
     monkeypatch.setattr(worker.os, "cpu_count", lambda: 2)
     monkeypatch.setenv(worker.ENV, "1")
     with pytest.raises(RuntimeError, match="program failed"):
-        with worker.Worker("components.render.render:side_work") as w:
+        with worker.Worker("components.render.side:side_work") as w:
             w.spawn()
             proc = w.proc
             raise RuntimeError("program failed")

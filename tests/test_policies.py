@@ -187,3 +187,28 @@ def test_policy_pack_entry_point_adapts_every_rule():
     tree = ast.parse((Path(__file__).parents[1] / "policies" / "__main__.py").read_text())
     calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     assert {"PolicyPack", "ResourceValidationPolicy", "StackValidationPolicy"} <= calls
+
+
+SHORTEST_CREDENTIALS = {
+    "a Slack webhook URL": "https://hooks.slack.com/services/x",
+    "a Databricks token": "dapi" + "0" * 32,
+    "a Grafana service-account token": "glsa_" + "a" * 20,
+    "a bearer token": "Bearer " + "a" * 16,
+    "an AWS access key": "AKIA" + "A" * 16,
+    "a URL with a password": "http://a:b@",
+    "a 32-hex-digit key (Datadog API key shape)": "0" * 32,
+}
+
+
+@pytest.mark.parametrize("what", sorted(SHORTEST_CREDENTIALS))
+def test_credential_prefilters_let_the_shortest_match_through(what):
+    """The substring and length tests before each search never rule out a string the search finds."""
+    from policies.rules.no_literal_credentials import PATTERNS, validate
+
+    pattern, _, needs, shortest = next(p for p in PATTERNS if p[1] == what)
+    example = SHORTEST_CREDENTIALS[what]
+    assert pattern.fullmatch(example) and len(example) == shortest
+    assert pattern.search(example[:-1]) is None  # nothing shorter matches
+    assert needs is None or any(n in example for n in needs)
+    found = validate(Resource("kubernetes:core/v1:ConfigMap", "c", {"data": {"cfg": f"x {example} y"}}), {})
+    assert found and what in found[0]

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import os
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Optional
 
 import yaml
 
@@ -23,10 +22,8 @@ from .. import fastjson, fastyaml, naming
 from ..kube_prometheus_stack import delivered_alertmanager_config
 from ..config import LoadedConfig
 from ..config.load import load as load_config
-from . import engine, stackfile, validate, worker
+from . import engine, side, stackfile, validate, worker
 
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-OPERATOR_GROUP = "monitoring.coreos.com/"
 WORKER_MIN_RESOURCES = 400
 """From this many resources a render has its objects written and its policies and dashboards checked in
 a worker process (below it, the same work in process is as fast)."""
@@ -53,10 +50,6 @@ class Rendered:
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.checks)
-
-
-def _dump(obj: Any) -> str:
-    return fastyaml.dump(obj, sort_keys=True, width=120)
 
 
 def _short(urn: Optional[str]) -> Optional[str]:
@@ -88,20 +81,6 @@ def _entry(r: engine.Registration) -> dict[str, Any]:
     }
 
 
-def _is_object(entry: dict[str, Any]) -> bool:
-    """The entry is a Kubernetes object the render writes as a file."""
-    return entry["type"].startswith("kubernetes:") and entry["type"] != HELM_RELEASE and entry["custom"]
-
-
-def kubernetes_objects(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [e["inputs"] for e in entries if _is_object(e)]
-
-
-def _rule_file(obj: dict[str, Any]) -> str:
-    """Where a PrometheusRule's spec is written (the file promtool checks)."""
-    return f"prometheus/rules/{obj['metadata']['name']}.yaml"
-
-
 def _object_path(obj: dict[str, Any]) -> str:
     md = obj.get("metadata", {})
     ns = md.get("namespace") or "_cluster"
@@ -126,26 +105,26 @@ def build(stack: str, root: Optional[Path] = None, secret_values: Optional[dict[
           esc_files: Optional[list[Path]] = None, config_of: Optional[str] = None) -> Rendered:
     """Validate the stack's config (raises ConfigError) and render it in memory; with
     ``config_of``, the stack as it would be with that other stack's configuration."""
-    with _fewer_collections(), worker.Worker("components.render.render:side_work") as side:
-        return _build(stack, root, secret_values, esc_files, config_of, side)
+    with _fewer_collections(), worker.Worker("components.render.side:side_work") as helper:
+        return _build(stack, root, secret_values, esc_files, config_of, helper)
 
 
 def _build(stack: str, root: Optional[Path], secret_values: Optional[dict[str, str]], esc_files: Optional[list[Path]],
-           config_of: Optional[str], side: worker.Worker) -> Rendered:
+           config_of: Optional[str], helper: worker.Worker) -> Rendered:
     sf = stackfile.read(config_of or stack, root, secret_values, esc_files)
     project = stackfile.project_dir(root)
     loaded = load_config(sf.config, sf.secret_keys, stack, project, config_stack=sf.stack)
     docker = loaded.config.cluster.platform == "docker"
     recorded: list[dict[str, Any]] = []
-    side.send((stack, root, loaded.config.cluster.monitoring_namespace))
+    helper.send((stack, root, loaded.config.cluster.monitoring_namespace))
 
     def on_record(registration: engine.Registration) -> None:
         # side_work gets each resource's manifest entry (secrets redacted) as it is registered: in a
         # large stack, in a worker process on the other core, while the program runs on
         recorded.append(_entry(registration))
-        side.send(recorded[-1])
+        helper.send(recorded[-1])
         if len(recorded) == min(WORKER_LAUNCH_AT, WORKER_MIN_RESOURCES):
-            side.spawn()
+            helper.spawn()
 
     run = engine.run(stack, sf.config, sf.secret_keys, project=project, config_stack=sf.stack,
                      on_record=None if docker else on_record)
@@ -158,112 +137,46 @@ def _build(stack: str, root: Optional[Path], secret_values: Optional[dict[str, s
         _write_manifest(out, entries)
         return _build_docker(out, entries, root)
 
-    side.send("end")
-    side.finish(here=len(recorded) < WORKER_MIN_RESOURCES)
+    helper.send("end")
+    helper.finish(here=len(recorded) < WORKER_MIN_RESOURCES)
     order = _order(run.registrations)
     entries = [recorded[i] for i in order]
-    objs = kubernetes_objects(entries)
+    objs = side.kubernetes_objects(entries)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="infermon-check") as tools:
         # first what needs none of the worker's texts, while it may still be writing them
         _write_manifest(out, entries)
         helm: dict[str, str] = {}
         alertmanager = None
         for e in entries:
-            if e["type"] == HELM_RELEASE:
-                helm[f"helm/{e['inputs']['name']}.values.yaml"] = _dump(e["inputs"].get("values", {}))
+            if e["type"] == side.HELM_RELEASE:
+                helm[f"helm/{e['inputs']['name']}.values.yaml"] = side.dump_yaml(e["inputs"].get("values", {}))
                 if e["inputs"].get("chart") == "kube-prometheus-stack":
                     alertmanager = delivered_alertmanager_config(e["inputs"].get("values", {}))
         if alertmanager is not None:
-            helm["alertmanager/alertmanager.yaml"] = _dump(alertmanager)
+            helm["alertmanager/alertmanager.yaml"] = side.dump_yaml(alertmanager)
         am = tools.submit(validate.check_alertmanager_config, helm.get("alertmanager/alertmanager.yaml"))
         jobs = scrape_jobs(run)
         scrape = tools.submit(validate.check_scrape_configs, jobs, loaded.config.prometheus.scrape_interval)
-        builtin = [o for o in objs if not o["apiVersion"].startswith(OPERATOR_GROUP)]
+        builtin = [o for o in objs if not o["apiVersion"].startswith(side.OPERATOR_GROUP)]
         out.checks.append(validate.check_kubernetes(builtin, loaded.config.cluster.kubernetes_version))
 
-        object_texts, spec_texts = side.receive()
+        object_texts, spec_texts = helper.receive()
         for i, e in zip(order, entries):
             if i in object_texts:
                 out.files[_object_path(e["inputs"])] = object_texts[i]
         out.files.update(helm)
-        rule_of = {_rule_file(e["inputs"]): i for i, e in zip(order, entries) if i in spec_texts}
+        rule_of = {side.rule_file(e["inputs"]): i for i, e in zip(order, entries) if i in spec_texts}
         rule_files = {rel: spec_texts[i] for rel, i in rule_of.items()}
         out.files.update(rule_files)
-        out.files.update(grafana_files(entries))
+        out.files.update(side.grafana_files(entries))
         out.files.update(datadog_files(entries))
-        out.files["prometheus/scrape-configs.yaml"] = _dump(jobs) if jobs else "[]\n"
+        out.files["prometheus/scrape-configs.yaml"] = side.dump_yaml(jobs) if jobs else "[]\n"
         datadog = validate.check_datadog(out.files)
-        custom_check, dashboards_check, out.policies, rule_checks = side.receive()
+        custom_check, dashboards_check, out.policies, rule_checks = helper.receive()
         out.checks.append(custom_check)
         rules = validate.rules_result(rule_files, {rel: rule_checks[i] for rel, i in rule_of.items() if i in rule_checks})
         out.checks += [scrape.result(), rules, am.result(), dashboards_check, datadog]
     return out
-
-
-def side_work(inbox: Iterable[Any], send: Callable[[Any], None]) -> None:
-    """What a render can do beside its program (``worker.Worker``), fed ``(stack, root, monitoring
-    namespace)``, the manifest entries in registration order, then ``"end"``: as each entry comes,
-    the Kubernetes object's YAML, a PrometheusRule's spec and its promtool check (started), a
-    custom resource against the operator's CRDs, the per-resource policies and the dashboards'
-    queries; at the end, the chart's own custom resources, the stack policies and the dashboard-query
-    check, which read nothing the render writes afterwards. Answers ``(object texts, rule spec texts)`` by registration index, then
-    ``(custom resources check, dashboard check, policy results, promtool's exit code and output by
-    registration index)``."""
-    from . import operator_crds, policy
-
-    messages = iter(inbox)
-    first = next(messages, None)
-    if first is None:
-        return  # the render stopped before its program ran
-    stack, root, namespace = first
-    evaluation = policy.Evaluation(stack, root)
-    crds = operator_crds.Check() if operator_crds.available() else None
-    recorded: list[dict[str, Any]] = []
-    object_texts: dict[int, str] = {}
-    spec_texts: dict[int, str] = {}
-    rule_checks: dict[int, Callable[[], tuple[int, str]]] = {}
-    try:
-        for message in messages:
-            if message == "end":
-                break
-            recorded.append(message)
-            evaluation.add(message)
-            if _is_object(message):
-                obj = message["inputs"]
-                object_texts[len(recorded) - 1] = _dump(obj)
-                if crds is not None and obj["apiVersion"].startswith(OPERATOR_GROUP):
-                    crds.add(obj, (message["type"], message["name"], len(recorded) - 1))  # the manifest's order
-                if obj.get("kind") == "PrometheusRule":
-                    spec_texts[len(recorded) - 1] = text = _dump(obj["spec"])
-                    wait = validate.start_rule_check(_rule_file(obj), text)  # promtool runs while the program goes on
-                    if wait is not None:
-                        rule_checks[len(recorded) - 1] = wait
-            for text in _dashboard_texts(message):
-                with contextlib.suppress(Exception):  # check_dashboards raises it, if it reads this text
-                    validate.dashboard_problems(text)  # remembered for check_dashboards
-        else:
-            return  # the render stopped before its end
-        send((object_texts, spec_texts))
-        entries = sorted(recorded, key=lambda e: (e["type"], e["name"]))
-        checks = (custom_resources_check(entries, namespace, crds), validate.check_dashboards(grafana_files(entries)), evaluation.results(entries))
-        outcomes = {i: rule_checks.pop(i)() for i in list(rule_checks)}
-        send((*checks, outcomes))
-    finally:
-        for wait in rule_checks.values():  # promtool runs the render no longer waits for: ended, files removed
-            with contextlib.suppress(Exception):
-                wait()
-
-
-def custom_resources_check(entries: list[dict[str, Any]], namespace: str, crds) -> validate.CheckResult:
-    """The monitoring.coreos.com objects against the pinned operator's CRDs (``crds``: the
-    ``operator_crds.Check`` fed them as they came), with the Prometheus and ThanosRuler the chart
-    writes from its values; without the fetched CRDs (``crds`` None), infermon's own structural
-    schema of the fields it sets."""
-    if crds is None:
-        return validate.check_custom_resources([o for o in kubernetes_objects(entries) if o["apiVersion"].startswith(OPERATOR_GROUP)])
-    kps_values = next((e["inputs"].get("values") or {} for e in entries if e["type"] == HELM_RELEASE
-                       and e["inputs"].get("chart") == "kube-prometheus-stack"), None)
-    return crds.result(kps_values, namespace)
 
 
 def _write_manifest(out: Rendered, entries: list[dict[str, Any]]) -> None:
@@ -278,7 +191,7 @@ def _build_docker(out: Rendered, entries: list[dict[str, Any]], root: Optional[P
     out.files.update(docker.files(entries, loaded))
     config = yaml.safe_load(out.files["prometheus/prometheus.yml"])
     jobs = config.get("scrape_configs") or []
-    out.files["prometheus/scrape-configs.yaml"] = _dump(jobs)
+    out.files["prometheus/scrape-configs.yaml"] = side.dump_yaml(jobs)
     rules = {k: v for k, v in out.files.items() if k.startswith("prometheus/rules/")}
     out.checks.append(validate.check_prometheus_config(out.files["prometheus/prometheus.yml"], rules))
     out.checks.append(validate.check_rules(rules))
@@ -289,43 +202,6 @@ def _build_docker(out: Rendered, entries: list[dict[str, Any]], root: Optional[P
     return out
 
 
-def grafana_files(entries: list[dict[str, Any]]) -> dict[str, str]:
-    """``grafana/<folder>/<uid>.json`` for every dashboard the stack delivers, either way."""
-    files: dict[str, str] = {}
-    folders = {e["name"]: e["inputs"].get("title") for e in entries if e["type"] == GRAFANA_FOLDER}
-    folder_by_uid = {e["inputs"].get("uid"): e["inputs"].get("title") for e in entries if e["type"] == GRAFANA_FOLDER}
-    for e in entries:
-        inputs = e["inputs"]
-        if _is_dashboard_configmap(e):
-            folder = inputs["metadata"]["annotations"]["grafana_folder"]
-            for key, text in sorted(inputs.get("data", {}).items()):
-                files[f"grafana/{folder}/{key}"] = text
-        elif e["type"] == GRAFANA_DASHBOARD:
-            text = inputs["configJson"]
-            uid = json.loads(text)["uid"]
-            folder = folder_by_uid.get(inputs.get("folder")) or folders.get(inputs.get("folder"), "General")
-            files[f"grafana/{folder}/{uid}.json"] = text
-    return files
-
-
-GRAFANA_FOLDER = "grafana:oss/folder:Folder"
-GRAFANA_DASHBOARD = "grafana:oss/dashboard:Dashboard"
-
-
-def _is_dashboard_configmap(entry: dict[str, Any]) -> bool:
-    """A ConfigMap Grafana's dashboard sidecar loads."""
-    return entry["type"] == "kubernetes:core/v1:ConfigMap" and (entry["inputs"].get("metadata", {}).get("labels") or {}).get("grafana_dashboard") == "1"
-
-
-def _dashboard_texts(entry: dict[str, Any]) -> list[str]:
-    """The dashboards an entry delivers, as ``grafana_files`` finds them."""
-    if _is_dashboard_configmap(entry):
-        return list(entry["inputs"].get("data", {}).values())
-    if entry["type"] == GRAFANA_DASHBOARD:
-        return [entry["inputs"]["configJson"]]
-    return []
-
-
 def datadog_files(entries: list[dict[str, Any]]) -> dict[str, str]:
     """``datadog/monitors.json`` and ``datadog/checks/<check>.d/<file>.yaml``."""
     files: dict[str, str] = {}
@@ -334,7 +210,7 @@ def datadog_files(entries: list[dict[str, Any]]) -> dict[str, str]:
         files["datadog/monitors.json"] = fastjson.dumps(sorted(monitors, key=lambda m: m["name"])) + "\n"
     for e in entries:
         inputs = e["inputs"]
-        if e["type"] == HELM_RELEASE and inputs.get("chart") == "datadog":
+        if e["type"] == side.HELM_RELEASE and inputs.get("chart") == "datadog":
             for directory, confs in sorted(inputs["values"]["clusterAgent"]["advancedConfd"].items()):
                 for file, text in sorted(confs.items()):
                     files[f"datadog/checks/{directory}/{file}"] = text
