@@ -12,20 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 
-from .. import fastyaml
 from ..config import LoadedConfig
 from ..docker import containers as c
 from ..docker.grafana_provisioning import PROVISIONING
 from ..docker.plan import hosts
+from .side import dump_yaml
 
 CONTAINER = "docker:index/container:Container"
 NETWORK = "docker:index/network:Network"
 VOLUME = "docker:index/volume:Volume"
 IMAGE = "docker:index/remoteImage:RemoteImage"
-
-
-def _dump(obj: Any) -> str:
-    return fastyaml.dump(obj, sort_keys=True, width=120)
 
 
 ALERTMANAGER_FILE = "alertmanager/alertmanager.yml"
@@ -61,20 +57,20 @@ def files(entries: list[dict[str, Any]], loaded: LoadedConfig) -> dict[str, str]
             inputs["uploads"] = [{"file": u.file, "permissions": u.permissions, **({"owner": u.owner} if u.owner else {}),
                                   "content": "[secret]" if u.secret else f"rendered as {render_path(host, spec.role, u.file)}"}
                                  for u in spec.uploads]
-            out[f"docker/{host}/containers/{inputs['name']}.yaml"] = _dump(inputs)
+            out[f"docker/{host}/containers/{inputs['name']}.yaml"] = dump_yaml(inputs)
             for u in spec.uploads:
                 if not u.secret:
                     out[render_path(host, spec.role, u.file)] = u.content
         elif e["type"] == NETWORK:
-            out[f"docker/{host}/networks/{inputs['name']}.yaml"] = _dump(inputs)
+            out[f"docker/{host}/networks/{inputs['name']}.yaml"] = dump_yaml(inputs)
         elif e["type"] == VOLUME:
-            out[f"docker/{host}/volumes/{inputs['name']}.yaml"] = _dump(inputs)
+            out[f"docker/{host}/volumes/{inputs['name']}.yaml"] = dump_yaml(inputs)
     images: dict[str, list[str]] = {}
     for e in entries:
         if e["type"] == IMAGE:
             images.setdefault(_host(e, loaded.stack, list(plans)), []).append(e["inputs"]["name"])
     for host, names in images.items():
-        out[f"docker/{host}/images.yaml"] = _dump(sorted(names))
+        out[f"docker/{host}/images.yaml"] = dump_yaml(sorted(names))
     return out
 
 
