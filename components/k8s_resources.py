@@ -1,13 +1,13 @@
 """The built-in Kubernetes resources infermon declares, registered by their type tokens and input names.
 
 Importing pulumi-kubernetes' ``core.v1`` module costs a render 0.4 s (its ``__init__`` loads every
-core resource and a 10 MB ``_inputs.py``; ``apps.v1`` and ``helm.v3`` add 0.1 s more), as much as
+core resource and a 2.5 MB ``_inputs.py``; ``apps.v1`` and ``helm.v3`` add 0.1 s more), as much as
 the rest of the ``dev`` stack's program. These classes register exactly what the SDK's classes of
 the same names register: the type token, ``apiVersion`` and ``kind``, the inputs by their
 Kubernetes names, secret ``data``/``stringData``, the aliases and the provider plugin version and
 download URL (the SDK's own ``get_resource_opts_defaults``). Each takes the keyword arguments of
-its SDK class that infermon uses; ``tests/test_k8s_resources.py`` renders every stack through the
-SDK's classes and compares the registrations.
+its SDK class that infermon uses; ``tests/test_k8s_resources.py`` renders ``dev`` and ``prod``
+through the SDK's classes and compares the registrations.
 """
 
 from __future__ import annotations
