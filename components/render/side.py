@@ -105,6 +105,7 @@ def custom_resources_check(entries: list[dict[str, Any]], namespace: str, crds) 
                        and e["inputs"].get("chart") == "kube-prometheus-stack"), None)
     return crds.result(kps_values, namespace)
 
+
 def grafana_files(entries: list[dict[str, Any]]) -> dict[str, str]:
     """``grafana/<folder>/<uid>.json`` for every dashboard the stack delivers, either way."""
     files: dict[str, str] = {}
@@ -122,7 +123,6 @@ def grafana_files(entries: list[dict[str, Any]]) -> dict[str, str]:
             folder = folder_by_uid.get(inputs.get("folder")) or folders.get(inputs.get("folder"), "General")
             files[f"grafana/{folder}/{uid}.json"] = text
     return files
-
 
 
 def is_dashboard_configmap(entry: dict[str, Any]) -> bool:

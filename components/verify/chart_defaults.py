@@ -26,4 +26,3 @@ CADVISOR_METRIC_RELABELINGS: tuple[dict[str, Any], ...] = (
     {"sourceLabels": ["__name__"], "action": "drop", "regex": "container_spec.*"},
     {"sourceLabels": ["id", "pod"], "action": "drop", "regex": ".+;"},
 )
-
