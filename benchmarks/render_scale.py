@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from components import cli  # noqa: E402
-from components.render import worker  # noqa: E402
+from components.render import parallel, worker  # noqa: E402
+from components.render.stackfile import available_stacks  # noqa: E402
 
 SIZES = [(100, 10), (400, 24), (1000, 50)]
 """(services, GPU pools); each size renders with Datadog off, then on (its monitors, metrics.keep: used)."""
@@ -105,6 +106,16 @@ def import_unit() -> float:
     return min(times)
 
 
+def stacks_all(command: str, jobs: str) -> float:
+    """``infermon COMMAND --stack all --jobs JOBS`` on the repository's stacks: wall seconds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = ["--out", tmp] if command == "render" else []
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "components", command, "--stack", "all", "--jobs", jobs, *out],
+                       cwd=ROOT, capture_output=True, check=True)
+        return time.perf_counter() - start
+
+
 def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "--one":
         print(json.dumps(one(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "datadog")))
@@ -125,6 +136,13 @@ def main() -> None:
     for row, process in rows:
         print(f"{row['services']:>8} {row['pools']:>5} {str(row['datadog']):>7} {row['endpoints']:>9} {row['resources']:>9} {row['files']:>6} "
               f"{row['wall_s']:>8} {process:>9.2f} {process / unit:>6.1f} {row['peak_rss_mib']:>12} {row['worker_mib'] or '-':>10} {row['valid']}")
+    cores = parallel.cores()
+    print(f"\n--stack all ({', '.join(available_stacks())}), each the fastest of {REPEAT} runs:")
+    for command in ("render", "check"):
+        serial = min(stacks_all(command, "1") for _ in range(REPEAT))
+        many = min(stacks_all(command, str(cores)) for _ in range(REPEAT))
+        print(f"  infermon {command}: {serial:.2f} s one stack after another (--jobs 1), {many:.2f} s in up to {cores} processes "
+              f"(the default)")
 
 
 if __name__ == "__main__":

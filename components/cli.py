@@ -11,6 +11,8 @@ import atexit
 import json
 import os
 import sys
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import NoReturn, Optional
 
@@ -25,9 +27,44 @@ def _stacks(arg: str, root: Optional[Path]) -> list[str]:
     return available_stacks(root) if arg == "all" else [arg]
 
 
-def cmd_render(args: argparse.Namespace) -> int:
+@dataclass
+class RenderOutcome:
+    """What one stack's render hands back to ``cmd_render`` (from another process with --stack all)."""
+
+    stack: str
+    error: Optional[str] = None
+    """The configuration error that stopped the render (exit 2), else None."""
+    ok: bool = False
+    files: dict[str, str] = field(default_factory=dict)
+    preview: str = ""
+
+
+def _render_one(stack: str, root: Optional[Path], config_of: Optional[str]) -> RenderOutcome:
     from .render import render, stackfile
-    from .render.summary import render_summary
+    from .render.summary import preview_summary
+
+    print(f"infermon: rendering stack '{stack}'…", file=sys.stderr, flush=True)
+    try:
+        r = render.build(stack, root, config_of=config_of)
+    except (ConfigError, stackfile.StackFileError) as exc:
+        return RenderOutcome(stack, error=str(exc))
+    return RenderOutcome(stack, ok=r.ok, files=r.files, preview=preview_summary(r))
+
+
+def _stack_size(root: Optional[Path]):
+    """A stack's size for handing out the largest first: its stack file's bytes."""
+    from .render.stackfile import stacks_dir
+
+    def size(stack: str) -> int:
+        path = stacks_dir(root) / f"Pulumi.{stack}.yaml"
+        return path.stat().st_size if path.is_file() else 0
+
+    return size
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .render import parallel, render
+    from .render.summary import written_summary
 
     root = Path(args.project_dir) if args.project_dir else None
     stacks = _stacks(args.stack, root)
@@ -38,28 +75,25 @@ def cmd_render(args: argparse.Namespace) -> int:
         if problem := unwritable(out_dir):
             print(f"error: --out {out_dir}: {problem}", file=sys.stderr)
             return EXIT_INVALID
-    # validate every stack before writing anything
-    rendered = []
-    for stack in stacks:
-        print(f"infermon: rendering stack '{stack}'…", file=sys.stderr)
-        try:
-            rendered.append(render.build(stack, root, config_of=args.config_of))
-        except (ConfigError, stackfile.StackFileError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            print("nothing was written.", file=sys.stderr)
-            return EXIT_INVALID
+    # every stack rendered and validated before anything is written
+    rendered = parallel.each_stack(partial(_render_one, root=root, config_of=args.config_of), stacks, args.jobs, _stack_size(root))
+    if errors := [r.error for r in rendered if r.error]:
+        for error in errors:
+            print(f"error: {error}", file=sys.stderr)
+        print("nothing was written.", file=sys.stderr)
+        return EXIT_INVALID
     if not all(r.ok for r in rendered) and not os.environ.get(WRITE_INVALID):
         for r in rendered:
-            print(render_summary(r, None))
+            print(r.preview)
         print("error: rendered output failed validation (see ✗ above); nothing was written.", file=sys.stderr)
         return EXIT_FAILED
     for r in rendered:
         try:
-            render.write(r, out_dirs[r.stack])
+            render.write(r.files, out_dirs[r.stack])
         except OSError as exc:
             print(f"error: cannot write to {out_dirs[r.stack]}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_INVALID
-        print(render_summary(r, out_dirs[r.stack]))
+        print(r.preview + written_summary(r.files, out_dirs[r.stack]))
     if not all(r.ok for r in rendered):
         print("error: rendered output failed validation (see ✗ above)", file=sys.stderr)
         return EXIT_FAILED
@@ -115,16 +149,11 @@ def _check_one(stack: str, root: Optional[Path]) -> tuple[str, bool, Optional[st
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Render offline and run the policy pack's rules; non-zero on a mandatory violation."""
+    from .render import parallel
+
     root = Path(args.project_dir) if args.project_dir else None
     stacks = _stacks(args.stack, root)
-    if len(stacks) > 1:  # one process per stack, on every core (the Pulumi runtime is per process)
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=min(len(stacks), os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(pool.map(_check_one, stacks, [root] * len(stacks)))
-    else:
-        results = [_check_one(stacks[0], root)]
+    results = parallel.each_stack(partial(_check_one, root=root), stacks, args.jobs, _stack_size(root))
     status = EXIT_OK
     for stack, (report, mandatory, error) in zip(stacks, results):
         if error:
@@ -302,6 +331,12 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes (1 or more)")
+    return int(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="infermon", description="Observability of an ML inference fleet, declared with Pulumi.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -312,11 +347,15 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--project-dir", default=None, help="directory holding stacks/ (default: this checkout)")
     r.add_argument("--config-of", default=None, metavar="STACK", help="render --stack as it would be with STACK's configuration "
                    "(what `diff --against` compares)")
+    r.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N", help="with --stack all, render in up to N processes "
+                   "(default: one per core; 1: one stack after another in this process)")
     r.set_defaults(func=cmd_render)
 
     c = sub.add_parser("check", help="run the CrossGuard policy rules on the offline render (like pulumi preview --policy-pack)")
     c.add_argument("--stack", default="dev", help="stack name or 'all' (default: dev)")
     c.add_argument("--project-dir", default=None, help="directory holding stacks/ (default: this checkout)")
+    c.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N", help="with --stack all, check in up to N processes "
+                   "(default: one per core; 1: one stack after another in this process)")
     c.set_defaults(func=cmd_check)
 
     df = sub.add_parser("diff", help="Markdown preview diff between GIT_REF and the working tree, for a PR comment; or, with "

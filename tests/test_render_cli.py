@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -67,12 +66,18 @@ def test_bad_config_exits_2_names_the_path_and_writes_nothing(tmp_path):
     assert not out.exists()
 
 
-def test_a_failing_stack_in_all_writes_no_stack(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_failing_stacks_in_all_are_all_reported_and_no_stack_is_written(jobs, tmp_path):
     write_stack(tmp_path, "a-good", MINIMAL)
     write_stack(tmp_path, "b-bad", {**MINIMAL, "prometeus": {}})
+    write_stack(tmp_path, "c-bad", {**MINIMAL, "grafanna": {}})
     out = tmp_path / "out"
-    proc = run_cli("render", "--stack", "all", "--out", str(out), "--project-dir", str(tmp_path))
-    assert proc.returncode == 2 and "did you mean 'prometheus'" in proc.stderr
+    proc = run_cli("render", "--stack", "all", "--jobs", jobs, "--out", str(out), "--project-dir", str(tmp_path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert ["stack 'b-bad'" in errors[0], "stack 'c-bad'" in errors[1], len(errors)] == [True, True, 2]
+    assert "did you mean 'prometheus'" in proc.stderr and "did you mean 'grafana'" in proc.stderr
+    assert proc.stderr.rstrip().endswith("nothing was written.")
     assert not out.exists()
 
 
@@ -83,6 +88,7 @@ def test_check_all_reports_every_stack_in_order_and_a_bad_one_exits_2(tmp_path):
     proc = run_cli("check", "--stack", "all", "--project-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("Stack ")] == ["a-two", "b-three", "c-one"]
+    assert run_cli("check", "--stack", "all", "--jobs", "1", "--project-dir", str(tmp_path)).stdout == proc.stdout
     write_stack(tmp_path, "b-three", {**MINIMAL, "prometeus": {}})
     proc = run_cli("check", "--stack", "all", "--project-dir", str(tmp_path))
     assert proc.returncode == 2 and "did you mean 'prometheus'" in proc.stderr and "Traceback" not in proc.stderr
@@ -93,10 +99,25 @@ def test_unknown_stack_exits_2(tmp_path):
     assert proc.returncode == 2 and "stacks available: dev" in proc.stderr
 
 
-def test_render_all_covers_every_stack(tmp_path):
-    proc = run_cli("render", "--stack", "all", "--out", str(tmp_path))
-    assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dev", "gpu-host", "prod"]
+def test_render_all_in_processes_writes_and_prints_what_one_process_does(tmp_path):
+    """--stack all renders on every core by default; one stack after another (-j 1) gives the same
+    files, byte for byte, and the same summaries in the stacks' order."""
+    procs = {jobs: run_cli("render", "--stack", "all", "--jobs", jobs, "--out", str(tmp_path / jobs)) for jobs in ("1", "3")}
+    for jobs, proc in procs.items():
+        assert proc.returncode == 0, proc.stderr
+        assert sorted(p.name for p in (tmp_path / jobs).iterdir()) == ["dev", "gpu-host", "prod"]
+    one, many = tmp_path / "1", tmp_path / "3"
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(many) for p in many.rglob("*") if p.is_file())
+    assert [rel for rel in files if (one / rel).read_bytes() != (many / rel).read_bytes()] == []
+    assert procs["3"].stdout.replace(str(many), str(one)) == procs["1"].stdout
+    assert [line.split()[2] for line in procs["1"].stdout.splitlines() if line.startswith("Previewing update")] == \
+        ["(dev)", "(gpu-host)", "(prod)"]
+
+
+def test_render_jobs_must_be_a_positive_number():
+    proc = run_cli("render", "--stack", "all", "--jobs", "0")
+    assert proc.returncode == 2 and "--jobs: '0' is not a number of processes (1 or more)" in proc.stderr
 
 
 def test_no_secret_value_reaches_files_or_output(tmp_path):
@@ -105,7 +126,7 @@ def test_no_secret_value_reaches_files_or_output(tmp_path):
     r = render_config(tmp_path, config, secrets=CANARIES, stack="prod")
     assert r.ok
     out = tmp_path / "out"
-    render.write(r, out)
+    render.write(r.files, out)
     blobs = [p.read_text() for p in out.rglob("*") if p.is_file()] + [render_summary(r, out)]
     for name, value in CANARIES.items():
         assert not any(value in b for b in blobs), name

@@ -237,13 +237,14 @@ def scrape_jobs(run: engine.RenderRun) -> list[dict[str, Any]]:
     return []
 
 
-def write(rendered: Rendered, out_dir: Path) -> None:
-    """Replace ``out_dir`` with the rendered files, atomically as far as the filesystem allows."""
+def write(files: dict[str, str], out_dir: Path) -> None:
+    """Replace ``out_dir`` with the rendered ``files`` (``Rendered.files``), atomically as far as the
+    filesystem allows."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        for rel, content in sorted(rendered.files.items()):
+        for rel, content in sorted(files.items()):
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content)

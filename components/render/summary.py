@@ -34,6 +34,11 @@ def _tree(rendered: Rendered) -> list[tuple[str, str, str]]:
 
 
 def render_summary(rendered: Rendered, out_dir: Optional[Path]) -> str:
+    """The preview, and with ``out_dir`` what was written there."""
+    return preview_summary(rendered) + (written_summary(rendered.files, out_dir) if out_dir is not None else "")
+
+
+def preview_summary(rendered: Rendered) -> str:
     lines = [f"Previewing update ({rendered.stack}) offline: the infermon program under the Pulumi mock engine"]
     if rendered.config_sources:
         lines.append(f"Config: {', '.join(rendered.config_sources)}   (`infermon config --stack {rendered.stack}` shows each value's origin)")
@@ -64,9 +69,13 @@ def render_summary(rendered: Rendered, out_dir: Optional[Path]) -> str:
     lines += ["", "Outputs:"]
     for key, value in sorted(rendered.run.outputs.items()):
         lines.append(f"    {key}: {value}")
-    if out_dir is not None:
-        groups = Counter(rel.split("/")[0] if "/" in rel else rel for rel in rendered.files)
-        lines += ["", f"Files written to {out_dir}:"]
-        for group, n in sorted(groups.items()):
-            lines.append(f"    {group}{'/' if '.' not in group else ''}{f'  ({n} files)' if '.' not in group else ''}")
+    return "\n".join(lines) + "\n"
+
+
+def written_summary(files: dict[str, str], out_dir: Path) -> str:
+    """The lines that follow the preview once ``files`` are written to ``out_dir``."""
+    groups = Counter(rel.split("/")[0] if "/" in rel else rel for rel in files)
+    lines = ["", f"Files written to {out_dir}:"]
+    for group, n in sorted(groups.items()):
+        lines.append(f"    {group}{'/' if '.' not in group else ''}{f'  ({n} files)' if '.' not in group else ''}")
     return "\n".join(lines) + "\n"
