@@ -50,15 +50,45 @@ def test_fast_path_sends_the_same_registrations_and_renders_the_same_bytes(stack
     assert [k for k in fast_files if fast_files[k] != stock_files[k]] == []
 
 
+@pytest.mark.parametrize("every", [1, 7])
+def test_registrations_answered_while_the_program_declares_are_the_stock_ones(every, monkeypatch):
+    """The loop runs queued registrations every ``PUMP_EVERY`` declarations: whatever the rhythm, the
+    engine receives what the stock path sends and the files are the same bytes."""
+    monkeypatch.setattr(engine, "PUMP_EVERY", every)
+    pumped_requests, pumped_files = _render("prod", True, monkeypatch)
+    stock_requests, stock_files = _render("prod", False, monkeypatch)
+    assert pumped_requests == stock_requests
+    assert pumped_files == stock_files
+
+
+@pytest.mark.parametrize("every, answered", [(1, True), (10**6, False)])
+def test_registrations_are_answered_while_the_program_runs(every, answered, monkeypatch):
+    """What keeps a large render's memory down: without the pump, the engine answers no
+    registration (but the stack's) before the program has declared everything."""
+    from components import program
+
+    monkeypatch.setattr(engine, "PUMP_EVERY", every)
+    seen = []
+    original, build = engine._Monitor.RegisterResource, program.build
+    monkeypatch.setattr(engine._Monitor, "RegisterResource", lambda self, request: seen.append(request.type) or original(self, request))
+    at_end = []
+    monkeypatch.setattr(program, "build", lambda cfg: (build(cfg), at_end.append(len(seen)))[0])
+    r = render.build("prod")
+    assert len(r.run.registrations) > 100
+    assert (at_end[0] > len(r.run.registrations) // 2) if answered else at_end[0] <= 1
+
+
 def test_stock_path_is_restored_after_a_render(monkeypatch):
     """The fast path changes the SDK only while a render runs."""
     import asyncio
 
+    import pulumi.resource
     from pulumi.runtime import resource as rt_resource
 
     walk = rt_resource._get_stack_trace
-    render.build("dev")
+    render.build("prod")
     assert rt_resource._get_stack_trace is walk
+    assert pulumi.resource.register_resource is rt_resource.register_resource
     assert not isinstance(getattr(asyncio.get_event_loop(), "_default_executor", None), engine._InlineExecutor)
 
 
