@@ -253,7 +253,7 @@ def _registered_as_declared():
     registrations, so the tasks, futures and Outputs of all of them are alive at once (about
     a hundred MiB at 3000 resources). Under the mocks, every ``PUMP_EVERY`` declarations the
     loop's ready callbacks run for a few passes, so registrations are answered and freed as the
-    program goes (registration order and every request are unchanged: ``tests/test_engine.py``).
+    program goes (every request the engine receives is unchanged: ``tests/test_engine.py``).
     This is the kernel of the SDK's own ``_sync_await``, which pumps the loop the same way from
     inside the program for invokes, but for one step: ``_sync_await`` pads the ready queue with
     cancelled handles back to its length on entry, because the loop's pass that is running the
