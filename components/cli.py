@@ -154,11 +154,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     root = Path(args.project_dir) if args.project_dir else None
     stacks = _stacks(args.stack, root)
     results = parallel.each_stack(partial(_check_one, root=root), stacks, args.jobs, _stack_size(root))
-    status = EXIT_OK
-    for stack, (report, mandatory, error) in zip(stacks, results):
-        if error:
+    if errors := [error for _, _, error in results if error]:
+        for error in errors:
             print(f"error: {error}", file=sys.stderr)
-            return EXIT_INVALID
+        return EXIT_INVALID
+    status = EXIT_OK
+    for stack, (report, mandatory, _) in zip(stacks, results):
         print(f"Stack {stack}")
         print(report)
         if mandatory:

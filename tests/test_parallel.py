@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import textwrap
 import threading
 from functools import partial
 
 import pytest
 
 from components.render import parallel
+from conftest import ROOT
 
 
 def pid_of(stack: str) -> tuple[str, int]:
@@ -39,8 +42,28 @@ def test_an_exception_in_a_process_is_raised_here():
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="processes are forked on Linux only")
+def test_the_processes_start_with_what_this_one_imported():
+    """What makes --stack all pay: the stacks' processes do not import the render again. A probe
+    defined in a `python -c` program can only be called in a forked process (a spawned one cannot
+    import it), and finds the module the program imported before."""
+    program = textwrap.dedent("""
+        import os, sys
+        import colorsys
+        from components.render import parallel
+
+        def probe(stack):
+            return os.getpid() != PARENT, "colorsys" in sys.modules
+
+        PARENT = os.getpid()
+        print(parallel.each_stack(probe, ["a", "b", "c"], jobs=2))
+    """)
+    proc = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[(True, True), (True, True), (True, True)]"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="processes are forked on Linux only")
 def test_a_process_running_threads_spawns_instead_of_forking():
-    assert parallel.start_method() == ("fork" if threading.active_count() == 1 else "spawn")
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
     thread.start()

@@ -11,7 +11,7 @@ import yaml
 from conftest import MINIMAL, ROOT, render_config, stack_file_config, write_stack
 
 from components.render import operator_crds, render, validate
-from components.render.summary import render_summary
+from components.render.summary import preview_summary, written_summary
 
 CANARIES = {
     "grafanaAdminPassword": "CANARY-grafana-7f3a",
@@ -90,8 +90,10 @@ def test_check_all_reports_every_stack_in_order_and_a_bad_one_exits_2(tmp_path):
     assert [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("Stack ")] == ["a-two", "b-three", "c-one"]
     assert run_cli("check", "--stack", "all", "--jobs", "1", "--project-dir", str(tmp_path)).stdout == proc.stdout
     write_stack(tmp_path, "b-three", {**MINIMAL, "prometeus": {}})
+    write_stack(tmp_path, "c-one", {**MINIMAL, "grafanna": {}})
     proc = run_cli("check", "--stack", "all", "--project-dir", str(tmp_path))
-    assert proc.returncode == 2 and "did you mean 'prometheus'" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "did you mean 'prometheus'" in proc.stderr and "did you mean 'grafana'" in proc.stderr
 
 
 def test_unknown_stack_exits_2(tmp_path):
@@ -127,7 +129,7 @@ def test_no_secret_value_reaches_files_or_output(tmp_path):
     assert r.ok
     out = tmp_path / "out"
     render.write(r.files, out)
-    blobs = [p.read_text() for p in out.rglob("*") if p.is_file()] + [render_summary(r, out)]
+    blobs = [p.read_text() for p in out.rglob("*") if p.is_file()] + [preview_summary(r) + written_summary(r.files, out)]
     for name, value in CANARIES.items():
         assert not any(value in b for b in blobs), name
     # the secrets were really used: the Secret objects carry redacted entries for them

@@ -33,12 +33,8 @@ def _tree(rendered: Rendered) -> list[tuple[str, str, str]]:
     return rows
 
 
-def render_summary(rendered: Rendered, out_dir: Optional[Path]) -> str:
-    """The preview, and with ``out_dir`` what was written there."""
-    return preview_summary(rendered) + (written_summary(rendered.files, out_dir) if out_dir is not None else "")
-
-
 def preview_summary(rendered: Rendered) -> str:
+    """What ``infermon render`` prints for a stack, before the files it wrote (``written_summary``)."""
     lines = [f"Previewing update ({rendered.stack}) offline: the infermon program under the Pulumi mock engine"]
     if rendered.config_sources:
         lines.append(f"Config: {', '.join(rendered.config_sources)}   (`infermon config --stack {rendered.stack}` shows each value's origin)")
